@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::dedup::DedupStore;
 use crate::event::{OutcomeKind, SourceRef};
-use crate::pipeline::Pipeline;
+use crate::pipeline::{Pipeline, StoreFailure};
 
 /// One input message, however it arrived.
 pub struct Input {
@@ -153,7 +153,7 @@ pub fn process_all(
     let now = chrono::Utc::now().timestamp();
     for path in expand_paths(paths)? {
         for input in read_inputs(&path)? {
-            let done = pipeline.process(&input.bytes, input.id_hint.as_deref(), Some(input.source), store, now)?;
+            let done = pipeline.process(&input.bytes, input.id_hint.as_deref(), Some(input.source), store, StoreFailure::Fail, now)?;
             for ev in &done.events {
                 serde_json::to_writer(&mut *events_out, ev).map_err(io::Error::other)?;
                 events_out.write_all(b"\n")?;

@@ -37,7 +37,19 @@ pub struct Processed {
     /// Set when the input was rejected: the daemon sends it to the DLQ.
     pub rejection: Option<Rejection>,
     pub duplicate_kind: Option<DuplicateKind>,
+    /// The dedup store failed and policy said to pass the message as unique
+    /// (counted as `zhaoshang_dedup_store_errors_total{action="passed"}`).
+    pub dedup_bypassed: Option<String>,
     pub timings: StageTimings,
+}
+
+/// What to do when the dedup store cannot answer (`dedup.redis_failure_policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreFailure {
+    /// Return the error so the caller retries the message later.
+    Fail,
+    /// Treat the article as unique and carry on.
+    Pass,
 }
 
 pub struct Pipeline {
@@ -84,6 +96,7 @@ impl Pipeline {
         id_hint: Option<&str>,
         source: Option<SourceRef>,
         store: &dyn DedupStore,
+        on_store_failure: StoreFailure,
         now_unix: i64,
     ) -> Result<Processed, DedupError> {
         let mut timings = StageTimings::default();
@@ -92,7 +105,7 @@ impl Pipeline {
             Err(rejection) => {
                 let outcome = outcome_record(&rejection.article_id, source, OutcomeKind::Rejected, 0);
                 let outcome = OutcomeRecord { reason: Some(rejection.reason.to_string()), ..outcome };
-                return Ok(Processed { outcome, events: Vec::new(), rejection: Some(rejection), duplicate_kind: None, timings });
+                return Ok(Processed { outcome, events: Vec::new(), rejection: Some(rejection), duplicate_kind: None, dedup_bypassed: None, timings });
             }
         };
         let origin = source.as_ref().map(SourceRef::origin);
@@ -104,17 +117,22 @@ impl Pipeline {
         let t = Instant::now();
         let verdict = store.check_and_insert(&prepared.fingerprint, &key);
         timings.dedup = t.elapsed();
-        if let Verdict::Duplicate { of, similarity, kind } = verdict? {
+        let (verdict, dedup_bypassed) = match verdict {
+            Ok(v) => (v, None),
+            Err(e) if on_store_failure == StoreFailure::Pass => (Verdict::Unique, Some(e.to_string())),
+            Err(e) => return Err(e),
+        };
+        if let Verdict::Duplicate { of, similarity, kind } = verdict {
             let outcome = outcome_record(&prepared.meta.id, source, OutcomeKind::Duplicate, 0);
             let outcome = OutcomeRecord { duplicate_of: Some(of), similarity: Some(similarity), ..outcome };
-            return Ok(Processed { outcome, events: Vec::new(), rejection: None, duplicate_kind: Some(kind), timings });
+            return Ok(Processed { outcome, events: Vec::new(), rejection: None, duplicate_kind: Some(kind), dedup_bypassed, timings });
         }
         let t = Instant::now();
         let events = self.extract(&prepared);
         timings.extract = t.elapsed();
         let kind = if events.is_empty() { OutcomeKind::Irrelevant } else { OutcomeKind::Events };
         let outcome = outcome_record(&prepared.meta.id, source, kind, events.len());
-        Ok(Processed { outcome, events, rejection: None, duplicate_kind: None, timings })
+        Ok(Processed { outcome, events, rejection: None, duplicate_kind: None, dedup_bypassed, timings })
     }
 }
 
