@@ -107,4 +107,12 @@ fn readme_kafka_properties_example_loads() {
         .unwrap_or_else(|e| panic!("README's [kafka.properties] example does not load: {e}"));
     assert_eq!(config.kafka.properties.get("ssl.ca.location").map(String::as_str), Some("/etc/zhaoshang/ca.pem"));
     assert_eq!(config.kafka.properties.get("fetch.max.bytes").map(String::as_str), Some("10485760"));
+
+    // and the environment form it shows
+    let line = "ZHAOSHANG__KAFKA__PROPERTIES__SSL_CA_LOCATION=/etc/zhaoshang/ca.pem";
+    assert!(readme.contains(line), "README no longer shows {line}");
+    let (k, v) = line.split_once('=').expect("KEY=value");
+    let env = HashMap::from([(k.to_string(), v.to_string())]);
+    let config = Config::load(&Sources { env, ..Sources::default() }).expect("env form loads");
+    assert_eq!(config.kafka.properties.get("ssl.ca.location").map(String::as_str), Some("/etc/zhaoshang/ca.pem"));
 }

@@ -24,6 +24,9 @@ LOG="$WORK/prometheus.log"
 PROMETHEUS_BIN="${PROMETHEUS_BIN:-/usr/bin/prometheus}"
 PROMTOOL_BIN="${PROMTOOL_BIN:-/usr/bin/promtool}"
 
+# shellcheck source=scripts/services/lib.sh
+. "$ROOT/scripts/services/lib.sh"
+
 log() { echo "prometheus.sh: $*" >&2; }
 
 install() {
@@ -43,10 +46,6 @@ install() {
   [[ -x "$PROMETHEUS_BIN" && -x "$PROMTOOL_BIN" ]] || { log "prometheus package installed no $PROMETHEUS_BIN"; exit 1; }
 }
 
-running() {
-  [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
-}
-
 ready() {
   curl -fsS "http://127.0.0.1:$PORT/-/ready" >/dev/null 2>&1
 }
@@ -54,10 +53,11 @@ ready() {
 start() {
   local target="${1:-127.0.0.1:9464}"
   install
-  if running; then
+  if running "$PIDFILE"; then
     log "already running (pid $(cat "$PIDFILE")) on 127.0.0.1:$PORT"
     return 0
   fi
+  port_free "$PORT" || { log "port $PORT is taken by another process"; exit 1; }
   mkdir -p "$WORK/data"
   # The alert rules are copied beside the config so the server never reads
   # the work tree while someone edits it.
@@ -89,7 +89,7 @@ EOF
       log "ready on 127.0.0.1:$PORT (pid $(cat "$PIDFILE")), scraping $target"
       return 0
     fi
-    running || break
+    running "$PIDFILE" || break
     sleep 0.2
   done
   log "did not become ready; last log lines:"
@@ -98,26 +98,13 @@ EOF
   exit 1
 }
 
-stop() {
-  if running; then
-    local pid
-    pid="$(cat "$PIDFILE")"
-    kill "$pid"
-    for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-    log "stopped pid $pid"
-  fi
-  rm -f "$PIDFILE"
-}
+stop() { stop_pid "$PIDFILE" TERM prometheus; }
 
 case "${1:-}" in
   install) install ;;
   start) shift; start "$@" ;;
   stop) stop ;;
-  status) running && ready ;;
+  status) running "$PIDFILE" && ready ;;
   env)
     install
     echo "ZHAOSHANG_TEST_PROMTOOL=$PROMTOOL_BIN"
