@@ -38,8 +38,8 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates libc6 libgcc-s1 zlib1g \
  && rm -rf /var/lib/apt/lists/* \
- && groupadd --system --gid 10001 zhaoshang \
- && useradd --system --uid 10001 --gid zhaoshang --home-dir /var/lib/zhaoshang --shell /usr/sbin/nologin zhaoshang \
+ && groupadd --gid 10001 zhaoshang \
+ && useradd --uid 10001 --gid zhaoshang --no-create-home --home-dir /var/lib/zhaoshang --shell /usr/sbin/nologin zhaoshang \
  && install -d -o zhaoshang -g zhaoshang -m 0750 /var/lib/zhaoshang
 COPY --from=build /out/zhaoshang /usr/local/bin/zhaoshang
 # The health check needs no curl: bash's /dev/tcp speaks enough HTTP.

@@ -360,3 +360,51 @@ fn healthcheck_script_follows_healthz() {
     let out = healthcheck(free_port());
     assert!(!out.status.success(), "a closed port must be unhealthy");
 }
+
+/// The strongest check without Docker: the runtime stage rebuilt from its own
+/// RUN lines on a Debian bookworm minbase root (`deploy/docker/runtime-rootfs.sh
+/// build`, path in ZHAOSHANG_TEST_ROOTFS). The binary is copied in as
+/// `COPY --from=build` does and run by chroot as the image's user with only
+/// the image's ENV: every library must resolve there, and it must process an
+/// article, writing its state into the image's volume directory.
+#[test]
+fn binary_runs_in_the_runtime_stage_rootfs() {
+    let Some(rootfs) = ops_support::tool_path("ZHAOSHANG_TEST_ROOTFS", "the runtime-stage root (deploy/docker/runtime-rootfs.sh build)")
+    else {
+        return;
+    };
+    assert!(rootfs.join(".runtime-stage-done").exists(), "{} is not a finished runtime-rootfs.sh build", rootfs.display());
+    let ins = dockerfile();
+    let user = of(&ins, "USER").last().expect("USER").args.clone();
+    let target = rootfs.join("usr/local/bin/zhaoshang");
+    std::fs::copy(shipped_binary(), &target).expect("copy the binary into the rootfs");
+
+    let ldd = Command::new("chroot").arg(&rootfs).args(["ldd", "/usr/local/bin/zhaoshang"]).output().expect("chroot ldd");
+    let ldd_text = String::from_utf8_lossy(&ldd.stdout);
+    assert!(ldd.status.success() && !ldd_text.contains("not found"), "in the runtime stage:\n{ldd_text}{}", String::from_utf8_lossy(&ldd.stderr));
+
+    let env = runtime_env(&ins);
+    let workdir = of(&ins, "WORKDIR").into_iter().filter(|w| w.stage == last_stage(&ins)).last().expect("WORKDIR").args.clone();
+    let run = |args: &[&str], stdin: &str| {
+        // chroot --userspec drops to the image's USER; `env -i` leaves only the image's ENV.
+        let mut cmd = Command::new("chroot");
+        cmd.arg(format!("--userspec={user}"))
+            .arg(&rootfs)
+            .args(["/usr/bin/env", "-i"])
+            .args(env.iter().map(|(k, v)| format!("{k}={v}")))
+            .args(["/bin/sh", "-c", &format!("cd {workdir} && exec /usr/local/bin/zhaoshang \"$@\"", ), "sh"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("chroot");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("stdin");
+        child.wait_with_output().expect("wait")
+    };
+    let version = run(&["--version"], "");
+    assert!(version.status.success(), "--version in the runtime stage: {}", String::from_utf8_lossy(&version.stderr));
+    let article = "<p>开发区今日与三家企业签约，引进项目3个，计划总投资15亿元，建设新材料生产基地。</p>\n";
+    let out = run(&["process", "-"], article);
+    assert!(out.status.success(), "process in the runtime stage: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 inputs"), "{}", String::from_utf8_lossy(&out.stderr));
+}
