@@ -45,7 +45,26 @@ enum Command {
         #[arg(long)]
         no_state: bool,
     },
+    /// Run the Kafka daemon until SIGTERM/SIGINT.
+    Run,
+    /// Validate the configuration and print it with secrets redacted.
+    CheckConfig {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ConfigFormat::Toml)]
+        format: ConfigFormat,
+    },
 }
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ConfigFormat {
+    Toml,
+    Json,
+}
+
+/// Exit status for bad configuration (EX_USAGE from sysexits.h).
+const EXIT_CONFIG: u8 = 64;
+/// Exit status when the daemon cannot start or stops on an error.
+const EXIT_RUNTIME: u8 = 1;
 
 fn main() -> ExitCode {
     match run() {
@@ -59,8 +78,34 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
-    let config = Config::load(&Sources::from_process(cli.config.clone(), cli.env_file.clone()))?;
+    let config = match Config::load(&Sources::from_process(cli.config.clone(), cli.env_file.clone())) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("zhaoshang: {e}");
+            return Ok(ExitCode::from(EXIT_CONFIG));
+        }
+    };
     match cli.command {
+        Command::Run => {
+            zhaoshang::metrics::init_tracing(&config.log);
+            match zhaoshang::kafka::run_until_signal(config) {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                Err(e) => {
+                    tracing::error!(error = %e, "zhaoshang run failed");
+                    eprintln!("zhaoshang: error: {e}");
+                    Ok(ExitCode::from(EXIT_RUNTIME))
+                }
+            }
+        }
+        Command::CheckConfig { format } => {
+            let redacted = config.redacted();
+            let text = match format {
+                ConfigFormat::Json => serde_json::to_string_pretty(&redacted)?,
+                ConfigFormat::Toml => toml::to_string(&redacted)?,
+            };
+            println!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Process { paths, events, outcomes, state: _, no_state: _ } => {
             let pipeline = Pipeline::new(DecodeLimits { max_input_bytes: config.pipeline.max_input_bytes })?;
             let store: Box<dyn DedupStore> = match config.dedup.backend {
