@@ -35,6 +35,8 @@ const W_BODY: f64 = 1.0;
 const W_LEAD_BONUS: f64 = 1.0;
 const LEAD_CHARS: usize = 200;
 const W_VENUE: f64 = 0.3;
+/// A place that opens a clause is usually its subject (北林区共签约…).
+const W_SUBJECT: f64 = 2.0;
 
 /// How a place stands in its sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +89,7 @@ impl Divisions {
             } else {
                 let base = W_BODY + if h.start < LEAD_CHARS { W_LEAD_BONUS } else { 0.0 };
                 match role {
+                    Role::Actor if opens_clause(&text[..h.byte_start]) => base * W_SUBJECT,
                     Role::Actor => base,
                     Role::Elsewhere | Role::Named => base * W_VENUE,
                 }
@@ -128,9 +131,12 @@ impl Divisions {
         let mut wc = wp;
         if self.city_of[p] != Some(p) {
             let below = n(Cue::City) + n(Cue::Prefecture) + n(Cue::County) + n_district_low;
+            // An article that says 我省 and never 我市 speaks for its province,
+            // however often it names the provincial capital.
+            let provincial_voice = high > 0.0 && below == 0.0;
             if let Some((c, w)) = best(&|i| self.regions[i].level == RegionLevel::City && self.province_of[i] == p) {
                 let share = w / wp;
-                if share >= 0.5 || (below > high && share >= 0.25) {
+                if (share >= 0.5 && !provincial_voice) || (below > high && share >= 0.25) {
                     chosen = c;
                     wc = w;
                 }
@@ -218,6 +224,14 @@ impl Divisions {
             _ => a,
         }
     }
+}
+
+/// Whether a place right after `before` opens a clause or a sentence.
+fn opens_clause(before: &str) -> bool {
+    let before = before.trim_end_matches([' ', '\u{3000}', '\t']);
+    before.is_empty()
+        || before.ends_with(['\n', '。', ',', '，', ';', '；', ':', '：', '!', '！', '?', '？', ')', '）'])
+        || before.ends_with("其中")
 }
 
 /// Byte offset where the header lines end: the lines before the first line

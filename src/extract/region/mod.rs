@@ -430,7 +430,7 @@ impl Divisions {
             return self.resolve_hit(text, &cut, ctx);
         }
         let all_short = pat.cands.iter().all(|c| c.short);
-        if all_short && NOT_PLACE_AFTER.iter().any(|w| after.starts_with(w)) {
+        if all_short && (NOT_PLACE_AFTER.iter().any(|w| after.starts_with(w)) || names::after_title_and_surname(before)) {
             return None;
         }
         let idx = self.choose(pat, ctx, false)?;

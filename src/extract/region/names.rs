@@ -37,6 +37,23 @@ pub(super) const NOT_PLACE_AFTER: &[&str] = &[
     "中学", "小学", "花园", "小区",
 ];
 
+/// Titles that precede a person's name (院长李卫东, 记者王平).
+const TITLES: &[&str] = &[
+    "长", "书记", "主任", "记者", "通讯员", "经理", "委员", "代表", "教授", "先生", "女士", "同志", "主席", "总裁", "董事",
+];
+
+/// Whether the text before a short name ends with a title and one more
+/// character, the surname: then the short name is a given name (李卫东).
+pub(super) fn after_title_and_surname(before: &str) -> bool {
+    let mut it = before.chars().rev();
+    let Some(surname) = it.next() else { return false };
+    if !('\u{4e00}'..='\u{9fff}').contains(&surname) {
+        return false;
+    }
+    let rest = &before[..before.len() - surname.len_utf8()];
+    TITLES.iter().any(|t| rest.ends_with(t))
+}
+
 /// Strips ethnic group names from the end of an autonomous area's base name:
 /// 海西蒙古族藏族 → 海西, 伊犁哈萨克 → 伊犁, 积石山保安族东乡族撒拉族 → 积石山.
 fn strip_ethnic(mut s: &str) -> &str {

@@ -125,6 +125,12 @@ fn article_region_from_source_title_dateline_and_body() {
             "650000",
         ),
         (None, None, "本报郑州电 我市组团参加在郑州举行的洽谈会,周口市签约项目10个,太康县、西华县各签约3个。我市将跟踪服务。", "411600"),
+        // A fair named after the capital, in an article that speaks as 我省.
+        (None, None, "大西北网讯 第三十届兰洽会闭幕,兰州市签约项目300个。我省将抓好项目落地。", "620000"),
+        // The county that opens the clauses, at a fair of its city.
+        (None, None, "记者在绥化市产业项目集中签约会上获悉,北林区共有12个项目集中签约,引资37亿元。北林区邀请了50多家客商参展参会,对接项目20个。绥化市有关领导出席。", "231202"),
+        // A given name that is also a county's short name (李卫东 vs 卫东区) is not a place.
+        (None, None, "广西一所学院与企业签订校企合作协议,院长李卫东出席。", "450000"),
         (None, None, "今日天气晴。", "-"),
     ];
     for (source, title, text, want) in cases {
@@ -167,4 +173,50 @@ fn cues_follow_the_article_level() {
     assert_eq!(code(d.cue_region(Cue::City, &tongshan)), "320300");
     assert_eq!(code(d.cue_region(Cue::Province, &tongshan)), "320000");
     assert_eq!(code(d.cue_region(Cue::District, &tongshan)), "320312");
+}
+
+/// Article-region accuracy on the development corpus (read in place, never
+/// copied): `cargo test --lib dev_corpus_article_regions -- --ignored --nocapture`.
+/// `ZHAOSHANG_DEV_CORPUS` points elsewhere. Prints predicted vs gold per article.
+#[test]
+#[ignore = "reads the shared development corpus"]
+fn dev_corpus_article_regions() {
+    use crate::decode::{decode, DecodeLimits};
+    use crate::normalize::normalize;
+    let dir = std::env::var("ZHAOSHANG_DEV_CORPUS").unwrap_or_else(|_| "/work/shared/corpus/dev".into());
+    let gold = std::fs::read_to_string(format!("{dir}/gold.jsonl")).expect("gold.jsonl readable");
+    let d = divisions();
+    let (mut right, mut total, mut fact_right, mut fact_total) = (0, 0, 0, 0);
+    for line in gold.lines() {
+        let g: serde_json::Value = serde_json::from_str(line).expect("gold line is JSON");
+        let id = g["id"].as_str().expect("gold id");
+        let bytes = std::fs::read(format!("{dir}/{id}.txt")).expect("article readable");
+        let Ok(raw) = decode(&bytes, Some(id), &DecodeLimits::default()) else { continue };
+        let doc = normalize(&raw);
+        // Folding that normalize owns; idempotent, so harmless once normalize does it.
+        let ruby = regex::Regex::new(r"(\p{Han})\([a-zA-Z\u{00C0}-\u{024F}\u{0300}-\u{036F}ḿ]{1,7}\)").expect("ruby pattern");
+        let text = hanconv::t2s(ruby.replace_all(&doc.text, "$1"));
+        let title = doc.title.as_deref().map(hanconv::t2s);
+        let got = d.article_region(title.as_deref(), raw.source.as_deref(), &text);
+        let mentions = d.mentions(&text);
+        let got = got.map(|r| format!("{} {}", r.adcode, r.name)).unwrap_or_else(|| "-".into());
+        if let Some(want) = g["region"].as_str() {
+            total += 1;
+            let ok = got.starts_with(want);
+            right += usize::from(ok);
+            println!("{} {id:<22} gold {want} got {got}", if ok { "ok " } else { "BAD" });
+            if !ok && std::env::var_os("ZHAOSHANG_DEV_VERBOSE").is_some() {
+                let names: Vec<String> = mentions.iter().take(40).map(|m| format!("{}@{}", m.region.name, m.start)).collect();
+                println!("    {}", names.join(" "));
+            }
+            for f in g["facts"].as_array().into_iter().flatten() {
+                if let Some(fr) = f["region"].as_str() {
+                    fact_total += 1;
+                    fact_right += usize::from(got.starts_with(fr));
+                }
+            }
+        }
+    }
+    println!("article region: {right}/{total}; facts whose region is the article's predicted region: {fact_right}/{fact_total}");
+    assert!(total > 0, "no gold article regions found under {dir}");
 }
