@@ -303,7 +303,14 @@ impl OfflineError {
 pub struct Sinks<'a> {
     pub events: &'a mut dyn Write,
     pub events_dest: String,
-    pub outcomes: Option<(&'a mut dyn Write, String)>,
+    pub outcomes: Option<OutcomeSink<'a>>,
+}
+
+pub enum OutcomeSink<'a> {
+    /// Interleaved with the events in their writer (both sent to stdout),
+    /// so whole lines never mix.
+    WithEvents,
+    Separate(&'a mut dyn Write, String),
 }
 
 /// Run the pipeline over every planned input, writing events and outcome
@@ -325,8 +332,15 @@ pub fn process_planned(
             for ev in &done.events {
                 write_json_line(&mut *sinks.events, ev).map_err(|e| write_error("events", &sinks.events_dest, e))?;
             }
-            if let Some((out, dest)) = sinks.outcomes.as_mut() {
-                write_json_line(&mut **out, &done.outcome).map_err(|e| write_error("outcomes", dest, e))?;
+            match sinks.outcomes.as_mut() {
+                Some(OutcomeSink::Separate(out, dest)) => {
+                    write_json_line(&mut **out, &done.outcome).map_err(|e| write_error("outcomes", dest, e))?;
+                }
+                Some(OutcomeSink::WithEvents) => {
+                    write_json_line(&mut *sinks.events, &done.outcome)
+                        .map_err(|e| write_error("outcomes", &sinks.events_dest, e))?;
+                }
+                None => {}
             }
             summary.add(done.outcome.outcome, done.events.len());
             consumed += n;
@@ -335,7 +349,7 @@ pub fn process_planned(
         })?;
     }
     sinks.events.flush().map_err(|e| write_error("events", &sinks.events_dest, e))?;
-    if let Some((out, dest)) = sinks.outcomes.as_mut() {
+    if let Some(OutcomeSink::Separate(out, dest)) = sinks.outcomes.as_mut() {
         out.flush().map_err(|e| write_error("outcomes", dest, e))?;
     }
     Ok(summary)
@@ -390,13 +404,15 @@ pub fn run_command(args: &ProcessArgs, config: &Config) -> Result<Summary, Offli
     // Every path is checked and every output opened before the first input
     // is read, so usage mistakes cost nothing.
     let plan = plan(&args.paths)?;
+    let is_stdout = |p: &Option<PathBuf>| p.as_deref().is_none_or(|p| p.as_os_str() == "-");
     let mut events_out = match &args.events {
         Some(p) => create_output("events", p)?,
         None => Box::new(io::BufWriter::new(io::stdout())),
     };
+    let outcomes_with_events = args.outcomes.is_some() && is_stdout(&args.outcomes) && is_stdout(&args.events);
     let mut outcomes_out = match &args.outcomes {
-        Some(p) => Some(create_output("outcomes", p)?),
-        None => None,
+        Some(p) if !outcomes_with_events => Some(create_output("outcomes", p)?),
+        _ => None,
     };
     let pipeline = Pipeline::new(DecodeLimits { max_input_bytes: config.pipeline.max_input_bytes })?;
     let store = open_store(config, args.state.as_deref(), args.no_state)?;
@@ -408,7 +424,11 @@ pub fn run_command(args: &ProcessArgs, config: &Config) -> Result<Summary, Offli
     let mut sinks = Sinks {
         events: events_out.as_mut(),
         events_dest: dest_name(args.events.as_deref()),
-        outcomes: outcomes_out.as_mut().map(|o| (o.as_mut() as &mut dyn Write, dest_name(args.outcomes.as_deref()))),
+        outcomes: match outcomes_out.as_mut() {
+            Some(o) => Some(OutcomeSink::Separate(o.as_mut(), dest_name(args.outcomes.as_deref()))),
+            None if outcomes_with_events => Some(OutcomeSink::WithEvents),
+            None => None,
+        },
     };
     let result = process_planned(&pipeline, store.as_ref(), &plan, &mut sinks, |s, consumed| {
         progress.set_position(consumed);
