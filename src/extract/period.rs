@@ -27,7 +27,9 @@ const PART: &str = r"(?:上半年|下半年|全年|年底|年末|年初以来|�
 static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
     let explicit = r"(?P<y>(?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3})\s*年(?:度)?";
     let relative = r"(?P<r>今年|本年度|本年|年内|当年|去年|上年度|上年|前年|明年|来年|次年)";
-    Regex::new(&format!(r"{explicit}(?P<yp>{PART})?|{relative}(?P<rp>{PART}|底|初|末)?|(?P<p>{PART})")).expect("anchor pattern")
+    let now = r"(?P<n>今天|今日|当天|日前|近日|截至目前|目前)";
+    Regex::new(&format!(r"{explicit}(?P<yp>{PART})?|{relative}(?P<rp>{PART}|底|初|末)?|{now}|(?P<p>{PART})"))
+        .expect("anchor pattern")
 });
 
 /// Words before a time expression that make it a comparison baseline.
@@ -91,10 +93,11 @@ pub fn clause_period(clause: &str, context: &str, published: Option<NaiveDate>) 
         last_year(paragraph, published).or_else(|| last_year(earlier, published))
     };
     let plan = PLAN_WORDS.iter().any(|w| clause.contains(w));
-    for a in anchors(clause) {
+    if let Some(a) = anchors(clause).into_iter().next() {
         let year = match a.kind {
             Kind::Explicit(y) => Some(y),
             Kind::Relative(offset) => published.map(|d| d.year() + offset),
+            Kind::Now => published.map(|d| d.year()).or_else(inherited),
             Kind::SameYear => inherited().or(published.map(|d| d.year())),
             Kind::NextYear => inherited().or(published.map(|d| d.year())).map(|y| y + 1),
             Kind::Part { last_month } => match inherited() {
@@ -108,7 +111,8 @@ pub fn clause_period(clause: &str, context: &str, published: Option<NaiveDate>) 
         };
         return Period { text: Some(a.text), year };
     }
-    Period { text: None, year: inherited() }
+    // No time words: the year under discussion, else the news is of its day.
+    Period { text: None, year: inherited().or(published.map(|d| d.year())) }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -118,6 +122,8 @@ enum Kind {
     Relative(i32),
     /// 当年: the year under discussion.
     SameYear,
+    /// 今天, 日前, 目前: the time of publication.
+    Now,
     /// 次年: the year after the one under discussion.
     NextYear,
     /// 上半年, 1-8月 with no year: the year under discussion, else publication's.
@@ -128,6 +134,15 @@ enum Kind {
 struct Anchor {
     text: String,
     kind: Kind,
+    /// Whether the expression frames what follows it, so that it stays in force.
+    topic: bool,
+}
+
+/// Whether an expression right after `before` opens a clause or a sentence.
+fn opens_clause(before: &str) -> bool {
+    before.is_empty()
+        || before.ends_with(['\n', '。', ',', '，', ';', '；', ':', '：', '!', '！', '?', '？', ')', '）', '“', '"'])
+        || ["其中", "截至", "截止", "到", "在"].iter().any(|w| before.ends_with(w))
 }
 
 /// Time expressions of `s`, left to right, baselines (比去年同期) left out.
@@ -152,17 +167,24 @@ fn anchors(s: &str) -> Vec<Anchor> {
                 "次年" => Kind::NextYear,
                 _ => Kind::SameYear,
             }
+        } else if c.name("n").is_some() {
+            Kind::Now
         } else {
             Kind::Part { last_month: last_month(m.as_str()) }
         };
-        out.push(Anchor { text: m.as_str().trim().to_owned(), kind });
+        // A year that opens its clause or is set off by a comma is the topic
+        // of what follows (2021年,全市…); one inside a phrase (10个2020年度
+        // 先进集体) qualifies a noun; one with 以来 spans up to now.
+        let topic = (opens_clause(before) || after.trim_start().starts_with([',', '，']))
+            && !m.as_str().ends_with("以来");
+        out.push(Anchor { text: m.as_str().trim().to_owned(), kind, topic });
     }
     out
 }
 
 /// The year in force at the end of `s`: its last explicit or relative year.
 fn last_year(s: &str, published: Option<NaiveDate>) -> Option<i32> {
-    anchors(s).into_iter().rev().find_map(|a| match a.kind {
+    anchors(s).into_iter().rev().filter(|a| a.topic).find_map(|a| match a.kind {
         Kind::Explicit(y) => Some(y),
         Kind::Relative(offset) => published.map(|d| d.year() + offset),
         _ => None,
@@ -286,8 +308,14 @@ mod tests {
             ("今年1-8月落实项目4684个,比去年同期增加113个", "", pub2020, Some("今年1-8月"), Some(2020)),
             // Relative words need the publication date.
             ("今年签约项目20个", "", None, Some("今年"), None),
-            // No anchor at all.
-            ("签约项目20个", "", pub2020, None, None),
+            // No time words: the year in force, else the year of publication.
+            ("签约项目20个", "", pub2020, None, Some(2020)),
+            ("签约项目20个", "", None, None, None),
+            ("今天集中开工的40个项目", "2019年以来,我县签约项目80个。", None, Some("今天"), None),
+            ("今天集中开工的40个项目", "", pub2020, Some("今天"), Some(2020)),
+            // Only a year that frames what follows stays in force.
+            ("争取专项资金200万元", "2019年,全市招商工作稳步推进。\n对10个2018年度先进集体进行了重奖。", pub2020, None, Some(2019)),
+            ("签约项目24个", "2019年启动攻坚。\n2018年以来,我县不断优化环境,", None, None, Some(2019)),
         ];
         for (clause, ctx, published, text, year) in cases {
             let p = clause_period(clause, ctx, *published);

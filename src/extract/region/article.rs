@@ -180,6 +180,12 @@ impl Divisions {
                 continue;
             }
             let idx = match h.kind {
+                // A place outside the article's region is the actor only as the
+                // subject; inside a phrase (…的绥化营港物流公司…项目, 引进深圳企业)
+                // it names a firm or an origin, and the article's region stands.
+                HitKind::Place(i) if art.is_some_and(|a| !self.idx_within(i, a)) && !subject_like(&clause[..h.byte_start]) => {
+                    continue
+                }
                 HitKind::Place(i) => i,
                 HitKind::Cue(c) => match art {
                     Some(a) => self.cue_target(c, a),
@@ -233,6 +239,19 @@ fn opens_clause(before: &str) -> bool {
         || before.ends_with(['\n', '。', ',', '，', ';', '；', ':', '：', '!', '！', '?', '？', ')', '）'])
         || before.ends_with("其中")
 }
+
+/// Whether a place after `before` stands where a clause's subject stands:
+/// first, or after nothing but a time phrase or a linking adverb (其中,
+/// 目前, 今年1-8月) — not after a verb (引进深圳企业).
+fn subject_like(before: &str) -> bool {
+    let seg = before.rsplit(['。', ',', '，', ';', '；', ':', '：', '\n', '!', '！', '?', '？']).next().unwrap_or("");
+    let seg = seg.trim();
+    seg.is_empty() || SUBJECT_OPENERS.iter().any(|w| seg.ends_with(w))
+}
+
+/// What may stand before a clause's subject: time words and linking adverbs.
+const SUBJECT_OPENERS: &[&str] =
+    &["年", "月", "日", "以来", "期间", "其中", "目前", "同时", "此外", "另外", "当天", "今天", "近日", "日前", "据悉", "据了解"];
 
 /// Byte offset where the header lines end: the lines before the first line
 /// long enough to be a paragraph (site furniture, title, source and date).

@@ -156,6 +156,15 @@ fn clause_region_prefers_the_actor_over_venue_and_partner() {
         ("全市签约项目655个", xuzhou.as_ref(), "320300"),
         ("浙江客商投资的项目3个", xuzhou.as_ref(), "320300"),
         ("签约项目5个", None, "-"),
+        // A place inside a phrase, outside the article's region, names a firm or an origin.
+        ("投资4亿元的徐州宏达物流有限公司仓储项目顺利签约", zhoukou.as_ref(), "411600"),
+        ("引进深圳企业投资项目3个", zhoukou.as_ref(), "411600"),
+        // As the subject it is the actor, even outside the article's region.
+        ("郑州市签约项目50个", zhoukou.as_ref(), "410100"),
+        // A county of the article's city inside a project name is that county's fact.
+        ("总投资26亿元的太康纺织产业园项目已开工", zhoukou.as_ref(), "411627"),
+        // Named by the article's county, its city inside a phrase: still the county.
+        ("投资4.2亿元的周口物流港项目签约", d.by_code("411627"), "411627"),
     ];
     for (clause, art, want) in cases {
         assert_eq!(code(d.clause_region(clause, *art)), *want, "{clause}");
