@@ -89,8 +89,16 @@ pub fn clause_period(clause: &str, context: &str, published: Option<NaiveDate>) 
     let paragraph = context.rsplit('\n').next().unwrap_or("");
     let earlier = &context[..context.len() - paragraph.len()];
     // The year in force before this clause: the paragraph's last, else the article's last.
+    // The year in force before this clause: the last framing year of the
+    // paragraph, else of the text before it, else the first year the text
+    // states at all (a lead such as 县长宣布2021年…项目集中开工).
     let inherited = || {
-        last_year(paragraph, published).or_else(|| last_year(earlier, published))
+        last_year(paragraph, published).or_else(|| last_year(earlier, published)).or_else(|| {
+            anchors(context).into_iter().find_map(|a| match a.kind {
+                Kind::Explicit(y) => Some(y),
+                _ => None,
+            })
+        })
     };
     let plan = PLAN_WORDS.iter().any(|w| clause.contains(w));
     if let Some(a) = anchors(clause).into_iter().next() {
@@ -311,11 +319,15 @@ mod tests {
             // No time words: the year in force, else the year of publication.
             ("签约项目20个", "", pub2020, None, Some(2020)),
             ("签约项目20个", "", None, None, None),
-            ("今天集中开工的40个项目", "2019年以来,我县签约项目80个。", None, Some("今天"), None),
+            // Without a publication date, the only year the text gives is the best guess.
+            ("今天集中开工的40个项目", "2019年以来,我县签约项目80个。", None, Some("今天"), Some(2019)),
+            ("今天集中开工的40个项目", "我县签约项目80个。", None, Some("今天"), None),
             ("今天集中开工的40个项目", "", pub2020, Some("今天"), Some(2020)),
             // Only a year that frames what follows stays in force.
             ("争取专项资金200万元", "2019年,全市招商工作稳步推进。\n对10个2018年度先进集体进行了重奖。", pub2020, None, Some(2019)),
             ("签约项目24个", "2019年启动攻坚。\n2018年以来,我县不断优化环境,", None, None, Some(2019)),
+            ("签约项目24个", "县长宣布2019年一季度项目开工。\n2018年以来,我县不断优化环境,", None, None, Some(2019)),
+            ("一季度到位资金43亿元", "2019年以来,全区不断完善机制,", None, Some("一季度"), Some(2019)),
         ];
         for (clause, ctx, published, text, year) in cases {
             let p = clause_period(clause, ctx, *published);
