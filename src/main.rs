@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use zhaoshang::config::{Config, DedupBackend, Sources};
 use zhaoshang::decode::DecodeLimits;
-use zhaoshang::dedup::{DedupStore, MemoryStore};
+use zhaoshang::dedup;
 use zhaoshang::pipeline::Pipeline;
 
 #[derive(Parser)]
@@ -61,11 +61,17 @@ fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let config = Config::load(&Sources::from_process(cli.config.clone(), cli.env_file.clone()))?;
     match cli.command {
-        Command::Process { paths, events, outcomes, state: _, no_state: _ } => {
+        Command::Process { paths, events, outcomes, state, no_state } => {
             let pipeline = Pipeline::new(DecodeLimits { max_input_bytes: config.pipeline.max_input_bytes })?;
-            let store: Box<dyn DedupStore> = match config.dedup.backend {
-                DedupBackend::Memory | DedupBackend::Embedded | DedupBackend::Redis => Box::new(MemoryStore::default()),
-            };
+            let mut dedup_config = config.dedup.clone();
+            if let Some(dir) = state {
+                dedup_config.backend = DedupBackend::Embedded;
+                dedup_config.path = dir;
+            }
+            if no_state {
+                dedup_config.backend = DedupBackend::Memory;
+            }
+            let store = dedup::open(&dedup_config).context("cannot open the dedup store")?;
             let mut events_out: Box<dyn Write> = match &events {
                 Some(p) => Box::new(io::BufWriter::new(
                     std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
