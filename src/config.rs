@@ -169,41 +169,24 @@ impl Sources {
 
 impl Config {
     pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
-        let mut b = config::Config::builder()
-            .add_source(config::File::from_str(DEFAULT_TOML, config::FileFormat::Toml));
-        if let Some(f) = &sources.file {
-            b = b.add_source(config::File::from(f.as_path()));
-        }
-        let mut vars = HashMap::new();
-        if let Some(path) = &sources.env_file {
-            vars.extend(read_env_file(path)?);
-        }
-        vars.extend(sources.env.iter().map(|(k, v)| (k.clone(), v.clone())));
-        vars.retain(|k, _| k.starts_with(&format!("{ENV_PREFIX}__")));
-        // librdkafka names are dotted; the env form spells the dots as `_`
-        // (no librdkafka property has an underscore), so pull them out
-        // before the config crate would read the dots as nesting.
-        let mut env_properties = BTreeMap::new();
-        vars.retain(|k, v| match k.strip_prefix(PROPERTIES_ENV_PREFIX) {
-            Some(name) => {
-                env_properties.insert(name.to_ascii_lowercase().replace('_', "."), v.clone());
-                false
-            }
-            None => true,
-        });
-        b = b.add_source(
-            config::Environment::with_prefix(ENV_PREFIX)
-                .separator("__")
-                .list_separator(",")
-                .with_list_parse_key("kafka.input_topics")
-                .try_parsing(true)
-                .source(Some(vars)),
-        );
-        let built = b.build().map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let (b, env_properties) = builder(sources)?;
+        let built = b.clone().build().map_err(|e| ConfigError::Invalid(e.to_string()))?;
         let mut problems = check_types(&built);
+        // Carry on with the defaults in place of mistyped values, so the
+        // checks below still run and every problem is reported in one go.
+        let mut b = b;
         if !problems.0.is_empty() {
-            return Err(ConfigError::Problems(problems));
+            let defaults = config::Config::builder()
+                .add_source(config::File::from_str(DEFAULT_TOML, config::FileFormat::Toml))
+                .build()
+                .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+            for p in &problems.0 {
+                if let Ok(v) = defaults.get::<config::Value>(&p.key) {
+                    b = b.set_override(p.key.as_str(), v).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+                }
+            }
         }
+        let built = b.build().map_err(|e| ConfigError::Invalid(e.to_string()))?;
         let mut config: Config = match built.try_deserialize() {
             Ok(c) => c,
             Err(e) => {
@@ -212,8 +195,11 @@ impl Config {
             }
         };
         config.kafka.properties.extend(env_properties);
-        config.validate()?;
-        Ok(config)
+        if let Err(ConfigError::Problems(more)) = config.validate() {
+            let typed: Vec<String> = problems.0.iter().map(|p| p.key.clone()).collect();
+            problems.0.extend(more.0.into_iter().filter(|m| !typed.contains(&m.key)));
+        }
+        if problems.0.is_empty() { Ok(config) } else { Err(ConfigError::Problems(problems)) }
     }
 
     /// Cross-field and range checks; reports every problem at once.
@@ -464,6 +450,43 @@ fn check_types(built: &config::Config) -> Problems {
     p
 }
 
+type Builder = config::ConfigBuilder<config::builder::DefaultState>;
+
+/// The layers in order; the librdkafka properties found in the environment
+/// come back separately (see [`PROPERTIES_ENV_PREFIX`]).
+fn builder(sources: &Sources) -> Result<(Builder, BTreeMap<String, String>), ConfigError> {
+    let mut b = config::Config::builder().add_source(config::File::from_str(DEFAULT_TOML, config::FileFormat::Toml));
+    if let Some(f) = &sources.file {
+        b = b.add_source(config::File::from(f.as_path()));
+    }
+    let mut vars = HashMap::new();
+    if let Some(path) = &sources.env_file {
+        vars.extend(read_env_file(path)?);
+    }
+    vars.extend(sources.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    vars.retain(|k, _| k.starts_with(&format!("{ENV_PREFIX}__")));
+    // librdkafka names are dotted; the env form spells the dots as `_`
+    // (no librdkafka property has an underscore), so pull them out
+    // before the config crate would read the dots as nesting.
+    let mut env_properties = BTreeMap::new();
+    vars.retain(|k, v| match k.strip_prefix(PROPERTIES_ENV_PREFIX) {
+        Some(name) => {
+            env_properties.insert(name.to_ascii_lowercase().replace('_', "."), v.clone());
+            false
+        }
+        None => true,
+    });
+    b = b.add_source(
+        config::Environment::with_prefix(ENV_PREFIX)
+            .separator("__")
+            .list_separator(",")
+            .with_list_parse_key("kafka.input_topics")
+            .try_parsing(true)
+            .source(Some(vars)),
+    );
+    Ok((b, env_properties))
+}
+
 fn read_env_file(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
     let iter = dotenvy::from_path_iter(path)
         .map_err(|e| ConfigError::EnvFile { path: path.to_owned(), message: e.to_string() })?;
@@ -533,9 +556,11 @@ mod tests {
             ("ZHAOSHANG__KAFKA__MAX_IN_FLIGHT", "lots"),
             ("ZHAOSHANG__KAFKA__RETRY_BACKOFF_MS", "5s"),
             ("ZHAOSHANG__DELIVERY", "exactly-once"),
+            ("ZHAOSHANG__KAFKA__GROUP_ID", ""),
         ]));
         let shown: Vec<String> = found.iter().map(Problem::to_string).collect();
-        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert_eq!(shown.len(), 4, "{shown:?}");
+        assert!(shown[3].starts_with(r#"kafka.group_id="" is not valid"#), "{shown:?}");
         assert!(shown[0].starts_with(r#"delivery="exactly-once" is not valid: expected one of at_least_once, exactly_once"#));
         assert!(shown[1].starts_with(r#"kafka.max_in_flight="lots" is not valid"#));
         assert!(shown[2].starts_with(r#"kafka.retry_backoff_ms="5s" is not valid"#));

@@ -15,7 +15,8 @@
 //! - [`pipeline`] — the pure synchronous core that chains the stages.
 //! - [`offline`] — `zhaoshang process`: the pipeline over files or stdin.
 //! - [`config`] — layered configuration (defaults, file, env file, environment).
-//! - [`metrics`] — Prometheus metrics and their names.
+//! - [`metrics`] — Prometheus metrics and their names, the HTTP listener, tracing setup.
+//! - [`kafka`] — `zhaoshang run`: consume, process, produce, commit.
 //!
 //! See `ARCHITECTURE.md` for the data flow and the invariants.
 
@@ -29,4 +30,5 @@ pub mod extract;
 pub mod metrics;
 pub mod normalize;
 pub mod offline;
+pub mod kafka;
 pub mod pipeline;

@@ -5,18 +5,20 @@
 //! offline command and the daemon share one contract; which store runs is
 //! configuration (`dedup.backend`).
 
-use sha2::{Digest, Sha256};
+use std::sync::{Arc, Mutex};
 
-/// What the pipeline needs to recognise a story again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fingerprint {
-    /// SHA-256 of the normalised text.
-    pub exact: [u8; 32],
-}
+use crate::config::{DedupBackend, DedupConfig};
 
-pub fn fingerprint(text: &str) -> Fingerprint {
-    Fingerprint { exact: Sha256::digest(text.as_bytes()).into() }
-}
+mod embedded;
+pub mod fingerprint;
+pub mod index;
+mod memory;
+mod redis;
+
+pub use embedded::EmbeddedStore;
+pub use fingerprint::{fingerprint, Fingerprint};
+pub use memory::MemoryStore;
+pub use redis::RedisStore;
 
 /// Who is asking: the story's article id, and the identity of the input
 /// message itself (see [`crate::event::SourceRef::origin`]) so that a
@@ -57,6 +59,8 @@ pub enum DedupError {
     Unavailable(String),
     #[error("dedup store I/O error: {0}")]
     Io(String),
+    #[error("invalid dedup configuration: {0}")]
+    Config(String),
 }
 
 /// Check-and-insert is one atomic step so two replicas racing on the same
@@ -66,43 +70,46 @@ pub trait DedupStore: Send + Sync {
     /// Undo an insert whose output never reached the broker, so the story
     /// is not suppressed when it arrives again.
     fn forget(&self, article_id: &str) -> Result<(), DedupError>;
-    /// Number of live entries (for `zhaoshang_dedup_store_entries`).
+    /// Number of entries (for `zhaoshang_dedup_store_entries`); entries past
+    /// their window count until the next expiry sweep drops them.
     fn len(&self) -> Result<u64, DedupError>;
     fn backend(&self) -> &'static str;
-}
-
-/// In-memory store for tests and throwaway runs.
-#[derive(Default)]
-pub struct MemoryStore {
-    seen: std::sync::Mutex<std::collections::HashMap<[u8; 32], (String, Option<String>)>>,
-}
-
-impl DedupStore for MemoryStore {
-    fn check_and_insert(&self, fp: &Fingerprint, key: &DedupKey<'_>) -> Result<Verdict, DedupError> {
-        let mut seen = self.seen.lock().map_err(|e| DedupError::Io(e.to_string()))?;
-        match seen.get(&fp.exact) {
-            Some((id, origin)) if origin.is_none() || origin.as_deref() != key.origin => {
-                Ok(Verdict::Duplicate { of: id.clone(), similarity: 1.0, kind: DuplicateKind::Exact })
-            }
-            Some(_) => Ok(Verdict::Unique),
-            None => {
-                seen.insert(fp.exact, (key.article_id.to_owned(), key.origin.map(str::to_owned)));
-                Ok(Verdict::Unique)
-            }
-        }
-    }
-
-    fn forget(&self, article_id: &str) -> Result<(), DedupError> {
-        let mut seen = self.seen.lock().map_err(|e| DedupError::Io(e.to_string()))?;
-        seen.retain(|_, (id, _)| id != article_id);
+    /// Make every insert so far durable (the embedded store groups fsyncs;
+    /// call before committing offsets for what was just checked).
+    fn flush(&self) -> Result<(), DedupError> {
         Ok(())
     }
+}
 
-    fn len(&self) -> Result<u64, DedupError> {
-        Ok(self.seen.lock().map_err(|e| DedupError::Io(e.to_string()))?.len() as u64)
-    }
+/// Seconds since the epoch; injected so expiry can be tested.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
-    fn backend(&self) -> &'static str {
-        "memory"
+pub fn system_clock() -> Clock {
+    Arc::new(|| chrono::Utc::now().timestamp())
+}
+
+/// The store `dedup.backend` names, opened and ready.
+pub fn open(config: &DedupConfig) -> Result<Box<dyn DedupStore>, DedupError> {
+    open_with_clock(config, system_clock())
+}
+
+pub fn open_with_clock(config: &DedupConfig, clock: Clock) -> Result<Box<dyn DedupStore>, DedupError> {
+    if !(0.0..=1.0).contains(&config.near_threshold) {
+        return Err(DedupError::Config(format!("dedup.near_threshold must be within 0..=1, got {}", config.near_threshold)));
     }
+    if config.window_days == 0 {
+        return Err(DedupError::Config("dedup.window_days must be at least 1".into()));
+    }
+    let matcher = index::Matcher::new(config.near_threshold, config.window_days);
+    Ok(match config.backend {
+        DedupBackend::Memory => Box::new(MemoryStore::with_clock(matcher, clock)),
+        DedupBackend::Embedded => Box::new(EmbeddedStore::open(&config.path, matcher, clock)?),
+        DedupBackend::Redis => Box::new(RedisStore::open(config, matcher, clock)?),
+    })
+}
+
+/// Lock a store's mutex; a panic elsewhere while holding it leaves state
+/// that is still consistent (every step is one transaction), so go on.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
