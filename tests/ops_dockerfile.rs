@@ -221,8 +221,16 @@ fn runtime_settings_are_real_config() {
     let port = config.metrics.address.rsplit(':').next().expect("port").to_string();
     let exposed = of(&ins, "EXPOSE").last().expect("EXPOSE").args.clone();
     assert_eq!(exposed, port, "EXPOSE must be the metrics port");
-
+    let cmd = exec_form(&of(&ins, "CMD").last().expect("CMD").args);
+    let help = Command::new(env!("CARGO_BIN_EXE_zhaoshang")).arg(&cmd[0]).arg("--help").output().expect("run zhaoshang");
+    assert!(
+        help.status.success(),
+        "the image's CMD `{}` is not a zhaoshang subcommand: {}",
+        cmd[0],
+        String::from_utf8_lossy(&help.stderr)
+    );
 }
+
 
 /// The binary the image ships, preferring a release build when there is one.
 fn shipped_binary() -> PathBuf {
