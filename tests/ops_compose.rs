@@ -114,3 +114,15 @@ fn prometheus_scrapes_the_metrics_port_of_every_replica() {
     let datasource = read("deploy/grafana/provisioning/datasources/prometheus.yaml");
     assert!(datasource.contains("url: http://prometheus:9090"));
 }
+
+/// `docker compose config` cannot run here; the compose-spec JSON schema
+/// (vendored by check-jsonschema, `deploy/tools.sh env`) can.
+#[test]
+fn compose_file_matches_the_compose_spec_schema() {
+    let Some(check) = ops_support::tool_path("ZHAOSHANG_TEST_CHECK_JSONSCHEMA", "check-jsonschema (deploy/tools.sh env)") else {
+        return;
+    };
+    let (ok, out) = ops_support::run_tool(&check, &["--builtin-schema", "vendor.compose-spec", COMPOSE], repo());
+    assert!(ok, "{COMPOSE} does not match the compose-spec schema:\n{out}");
+    assert!(out.contains("validation done"), "{out}");
+}

@@ -1,5 +1,5 @@
 //! The Kubernetes manifests: valid against the API schemas (strict, with
-//! kubernetes-validate from `deploy/kubernetes/validate.sh`, path in
+//! kubernetes-validate from `deploy/tools.sh`, path in
 //! ZHAOSHANG_TEST_KUBE_VALIDATE), and consistent with each other and with
 //! the daemon: probes on the real endpoints and port, selectors that select
 //! the pods, a non-root security context matching the image's user.
@@ -22,7 +22,7 @@ const MANIFESTS: &[&str] = &[
 
 #[test]
 fn manifests_pass_strict_schema_validation() {
-    let Some(validate) = tool_path("ZHAOSHANG_TEST_KUBE_VALIDATE", "kubernetes-validate (deploy/kubernetes/validate.sh env)") else {
+    let Some(validate) = tool_path("ZHAOSHANG_TEST_KUBE_VALIDATE", "kubernetes-validate (deploy/tools.sh env)") else {
         return;
     };
     let paths: Vec<String> = MANIFESTS.iter().map(|m| format!("deploy/kubernetes/{m}")).collect();
