@@ -14,10 +14,13 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential perl pkg-config zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Sources the build reads: the manifest and lockfile, the code, and the files
-# compiled in with include_str! (config/default.toml, data/divisions/*.csv).
+# Sources the build reads: the manifest and lockfile, the code, the targets
+# the manifest declares (cargo refuses a manifest whose [[bench]] file is
+# missing), and the files compiled in with include_str! (config/default.toml,
+# data/divisions/*.csv).
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+COPY benches ./benches
 COPY config ./config
 COPY data ./data
 # The registry and target dir live in BuildKit cache mounts, so a source

@@ -166,6 +166,54 @@ fn build_stage_copies_every_compiled_in_file() {
     assert!(checked >= 1, "no include_str! found: the scan is broken");
 }
 
+/// The build stage's context, rebuilt from its COPY lines and .dockerignore,
+/// must be a manifest cargo accepts with the lockfile as it is: declared
+/// targets present (`[[bench]]` files), `--locked` satisfied. `cargo fetch
+/// --offline` checks both without compiling.
+#[test]
+fn build_stage_context_satisfies_cargo_locked() {
+    let ins = dockerfile();
+    let context = tempfile::tempdir().expect("tempdir");
+    for copy in of(&ins, "COPY").into_iter().filter(|c| c.stage == 1 && !c.args.starts_with("--")) {
+        let words: Vec<&str> = copy.args.split_whitespace().collect();
+        let (dest, sources) = words.split_last().expect("COPY src dest");
+        for src in sources {
+            let src = src.trim_end_matches('/');
+            // `COPY a b ./` keeps names; `COPY dir ./dir` renames to dest.
+            let target = if dest.ends_with('/') { context.path().join(src) } else { context.path().join(dest) };
+            copy_tree(&repo().join(src), &target, src);
+        }
+    }
+    let out = Command::new(env!("CARGO"))
+        .args(["fetch", "--offline", "--locked"])
+        .current_dir(context.path())
+        .output()
+        .expect("cargo fetch");
+    assert!(
+        out.status.success(),
+        "cargo rejects the Docker build context (what the build stage COPYs):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Copies `from` to `to`, leaving out what .dockerignore leaves out.
+fn copy_tree(from: &Path, to: &Path, rel: &str) {
+    if !in_context(rel) {
+        return;
+    }
+    if from.is_dir() {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for entry in std::fs::read_dir(from).expect("read_dir") {
+            let entry = entry.expect("entry");
+            let name = entry.file_name().to_string_lossy().into_owned();
+            copy_tree(&entry.path(), &to.join(&name), &format!("{rel}/{name}"));
+        }
+    } else {
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(from, to).expect("copy");
+    }
+}
+
 #[test]
 fn binary_entrypoint_healthcheck_and_user_line_up() {
     let ins = dockerfile();
