@@ -68,9 +68,8 @@ fn env_example_names_only_real_keys() {
     }
 }
 
-/// The Kubernetes ConfigMap and Secret together are the env file of a pod.
-#[test]
-fn kubernetes_configmap_and_secret_load() {
+/// The Kubernetes ConfigMap and Secret together: the environment of a pod.
+fn manifest_env() -> HashMap<String, String> {
     let mut env: HashMap<String, String> = HashMap::new();
     for file in ["deploy/kubernetes/configmap.yaml", "deploy/kubernetes/secret.example.yaml"] {
         let text = read(file);
@@ -85,12 +84,41 @@ fn kubernetes_configmap_and_secret_load() {
             env.insert(k.trim().to_string(), v.trim().trim_matches('"').to_string());
         }
     }
+    env
+}
+
+#[test]
+fn kubernetes_configmap_and_secret_load() {
+    let env = manifest_env();
     assert!(env.contains_key("ZHAOSHANG__KAFKA__SASL_PASSWORD"), "the SASL password belongs in the Secret");
     let config = Config::load(&Sources { env, ..Sources::default() }).unwrap_or_else(|e| panic!("manifests do not load: {e}"));
     // More than one replica: the shared store.
     assert_eq!(config.dedup.backend, DedupBackend::Redis);
     assert_eq!(config.kafka.security_protocol, "SASL_SSL");
     assert_eq!(config.metrics.address, "0.0.0.0:9464");
+}
+
+/// The daemon's own validation (stricter than loading: every value checked)
+/// accepts what deploy/ gives it, and never prints the Secret's password.
+#[test]
+fn binary_accepts_the_deploy_configurations() {
+    let check = |env: &HashMap<String, String>, env_file: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_zhaoshang"));
+        if let Some(f) = env_file {
+            cmd.arg("--env-file").arg(repo().join(f));
+        }
+        let out = cmd.args(["check-config", "--format", "json"]).env_clear().envs(env).output().expect("run check-config");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "check-config refused {env_file:?}: {}", String::from_utf8_lossy(&out.stderr));
+        stdout
+    };
+    check(&HashMap::new(), Some("deploy/zhaoshang.env.example"));
+    check(&HashMap::new(), Some("deploy/compose/zhaoshang.env"));
+    let env = manifest_env();
+    let secret = env["ZHAOSHANG__KAFKA__SASL_PASSWORD"].clone();
+    let shown = check(&env, None);
+    assert!(!shown.contains(&secret), "check-config printed the SASL password");
+    assert!(shown.contains("\"sasl_username\": \"zhaoshang\""), "{shown}");
 }
 
 /// deploy/README.md tells users to put librdkafka properties in a TOML file;
