@@ -420,7 +420,10 @@ pub fn run_command(args: &ProcessArgs, config: &Config) -> Result<Summary, Offli
     if plan.contains(&Planned::Stdin) && io::stdin().is_terminal() {
         eprintln!("zhaoshang: reading articles from stdin (end with Ctrl-D); pass PATH arguments to read files");
     }
-    let progress = progress_bar(total_bytes(&plan));
+    // A bar redrawn between event lines on the same terminal would garble both.
+    let stdout_used = is_stdout(&args.events) || (args.outcomes.is_some() && is_stdout(&args.outcomes));
+    let stdout_on_terminal = stdout_used && io::stdout().is_terminal();
+    let progress = if stdout_on_terminal { ProgressBar::hidden() } else { progress_bar(total_bytes(&plan)) };
     let mut sinks = Sinks {
         events: events_out.as_mut(),
         events_dest: dest_name(args.events.as_deref()),
