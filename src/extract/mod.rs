@@ -39,6 +39,8 @@ pub struct Extractor {
     /// `计划总投资` / `投资额达` / `总投资` alone before an amount: the clause
     /// only gives a figure for something named earlier in the sentence.
     bare_investment: Regex,
+    /// `八市`, `5个县区`: a count of places as the subject.
+    places_counted: Regex,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,13 +100,15 @@ impl Extractor {
             subjects: subjects::SubjectFinder::new().map_err(|e| pat(&e))?,
             bare_investment: Regex::new(r"^(?:其中)?(?:计划|协议)?(?:总)?投资(?:额|总额)?(?:达到|达|为|约|近|超过|超)?$")
                 .map_err(|e| pat(&e))?,
+            places_counted: Regex::new(r"(?:^|[^0-9零〇一二两三四五六七八九十百])[0-9零〇一二两三四五六七八九十]+个?(?:市|县|区|县区|县市区|地|省|省市)(?:[^\p{Han}]|均|都|的|到资|引资|签约|实际)")
+                .map_err(|e| pat(&e))?,
         })
     }
 
     /// All events of one article. Pure: same inputs, same events, same order.
     pub fn extract(&self, meta: &ArticleMeta, doc: &Normalized) -> Vec<Event> {
         let text = doc.text.as_str();
-        if !self.lex.anchors.any(text) {
+        if !self.is_promotion(text) {
             return Vec::new();
         }
         let sentences = clause::sentences(text);
@@ -126,6 +130,15 @@ impl Extractor {
         self.resolve_regions(text, &sentences, &mut groups, article_region.as_ref());
         let groups = dedup(groups);
         self.events(meta, text, &sentences, groups, published)
+    }
+
+    /// Whether the article is about investment promotion at all: a word of
+    /// the trade (招商, 引资, 集中签约, 到位资金…), or a project's total
+    /// investment told together with its signing, start or landing. Stock
+    /// reports, house prices, sports contracts and 家庭医生签约 have none.
+    fn is_promotion(&self, text: &str) -> bool {
+        self.lex.anchors.any(text)
+            || (text.contains("总投资") && ["签约", "开工", "落地", "落户", "投产"].iter().any(|w| text.contains(w)))
     }
 
     /// The facts of one sentence, appended to `out`.
@@ -250,10 +263,18 @@ impl Extractor {
             approx = Some(Approx::About);
         }
         let after_paren = skip_parenthetical(after);
-        let limit_after = after_paren.starts_with("以上") || after_paren.starts_with("以下") || after_paren.starts_with("及以上");
+        // `以上` before a noun makes a category (`10亿元以上项目`); at the end
+        // of a clause it only says "more than" (`引进项目50个以上`)
+        let limit = ["及以上", "以上", "以下"].iter().find_map(|w| after_paren.strip_prefix(w));
+        let limit_after = limit.is_some_and(|rest| rest.chars().next().is_some_and(is_han));
+        if limit.is_some() && !limit_after && !after_paren.starts_with("以下") {
+            approx = Some(Approx::MoreThan);
+        }
         match q.unit {
             Unit::Money(currency) => {
-                if limit_after || is_category_amount(after_paren, near_before) {
+                // `八市到资超500亿元`: each of several places exceeds a mark
+                let per_place = approx == Some(Approx::MoreThan) && self.places_counted.is_match(clause_before);
+                if limit_after || per_place || is_category_amount(after_paren, near_before) {
                     let scope_end = after.find("项目").map(|i| i + "项目".len()).filter(|i| *i <= 36);
                     let scope = match scope_end {
                         Some(e) => format!("{}{}", q.text, &after[..e]),
@@ -267,7 +288,11 @@ impl Extractor {
                 // the money words may sit earlier in the sentence
                 // (`引进到位资金X亿元，完成全年目标任务Y亿元的Z%`)
                 let context = self.lex.money_context.any(sentence_before) || self.lex.money_context.any(take_chars(after, 8));
-                if !context || (currency == "CNY" && q.value < MIN_AMOUNT) {
+                let bare_ok = !q.bare
+                    || ["投资", "金额", "资金", "总额", "签约额", "引资", "到位", "合同额", "协议额", "签约"]
+                        .iter()
+                        .any(|w| tail_chars(before, 6).contains(w));
+                if !context || !bare_ok || (currency == "CNY" && q.value < MIN_AMOUNT) {
                     return Classified::Nothing;
                 }
                 let mut fact = Fact {

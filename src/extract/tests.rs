@@ -34,7 +34,7 @@ fn kinds_metrics_and_values() {
             (PromotionActivity, CompanyCount, 85.0),
         ]),
         ("该区今年招引总投资亿元以上项目23个。", &[(Attraction, ProjectCount, 23.0)]),
-        ("全年重大产业项目投资88.5亿元。", &[(InvestmentProgress, Amount, 8_850_000_000.0)]),
+        ("全年招商引资重大产业项目投资88.5亿元。", &[(InvestmentProgress, Amount, 8_850_000_000.0)]),
         ("总投资36亿元的某某新型储能电池生产基地项目成功签约。", &[(Project, Amount, 3_600_000_000.0)]),
         ("本次集中签约外资项目6个，总投资2.35亿美元。", &[(Signing, ProjectCount, 6.0), (Signing, Amount, 235_000_000.0)]),
         ("全县外出招商走访客商300余家。", &[(PromotionActivity, CompanyCount, 300.0)]),
