@@ -216,9 +216,8 @@ pub fn read_inputs(
             let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             let mut reader = io::BufReader::new(file);
             for_each_line(&mut reader, Vec::new(), 0, &origin, &stem, f)
-                .map_err(|e| e.with_read_path(path))
         }
-        Planned::Stdin => read_stdin(&mut io::stdin().lock(), f).map_err(|e| e.with_read_path(Path::new("-"))),
+        Planned::Stdin => read_stdin(&mut io::stdin().lock(), f),
     }
 }
 
@@ -287,15 +286,6 @@ fn for_each_line(
             f(input, consumed)?;
         }
         line.clear();
-    }
-}
-
-impl OfflineError {
-    fn with_read_path(self, path: &Path) -> Self {
-        match self {
-            OfflineError::Read { source, .. } => OfflineError::Read { path: path.to_owned(), source },
-            other => other,
-        }
     }
 }
 
