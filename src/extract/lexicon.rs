@@ -90,6 +90,7 @@ const CUES: &[(&str, Cue)] = &[
     ("落户", ATTRACT),
     ("入驻", ATTRACT),
     ("注册成立", ATTRACT),
+    ("新设", ATTRACT),
     ("在谈", Cue::Negotiating),
     ("推介", PROMO),
     ("考察", PROMO),
