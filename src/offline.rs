@@ -216,9 +216,8 @@ pub fn read_inputs(
             let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             let mut reader = io::BufReader::new(file);
             for_each_line(&mut reader, Vec::new(), 0, &origin, &stem, f)
-                .map_err(|e| e.with_read_path(path))
         }
-        Planned::Stdin => read_stdin(&mut io::stdin().lock(), f).map_err(|e| e.with_read_path(Path::new("-"))),
+        Planned::Stdin => read_stdin(&mut io::stdin().lock(), f),
     }
 }
 
@@ -287,15 +286,6 @@ fn for_each_line(
             f(input, consumed)?;
         }
         line.clear();
-    }
-}
-
-impl OfflineError {
-    fn with_read_path(self, path: &Path) -> Self {
-        match self {
-            OfflineError::Read { source, .. } => OfflineError::Read { path: path.to_owned(), source },
-            other => other,
-        }
     }
 }
 
@@ -420,7 +410,10 @@ pub fn run_command(args: &ProcessArgs, config: &Config) -> Result<Summary, Offli
     if plan.contains(&Planned::Stdin) && io::stdin().is_terminal() {
         eprintln!("zhaoshang: reading articles from stdin (end with Ctrl-D); pass PATH arguments to read files");
     }
-    let progress = progress_bar(total_bytes(&plan));
+    // A bar redrawn between event lines on the same terminal would garble both.
+    let stdout_used = is_stdout(&args.events) || (args.outcomes.is_some() && is_stdout(&args.outcomes));
+    let stdout_on_terminal = stdout_used && io::stdout().is_terminal();
+    let progress = if stdout_on_terminal { ProgressBar::hidden() } else { progress_bar(total_bytes(&plan)) };
     let mut sinks = Sinks {
         events: events_out.as_mut(),
         events_dest: dest_name(args.events.as_deref()),

@@ -39,6 +39,8 @@ pub struct Extractor {
     /// `计划总投资` / `投资额达` / `总投资` alone before an amount: the clause
     /// only gives a figure for something named earlier in the sentence.
     bare_investment: Regex,
+    /// `八市`, `5个县区`: a count of places as the subject.
+    places_counted: Regex,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,13 +100,15 @@ impl Extractor {
             subjects: subjects::SubjectFinder::new().map_err(|e| pat(&e))?,
             bare_investment: Regex::new(r"^(?:其中)?(?:计划|协议)?(?:总)?投资(?:额|总额)?(?:达到|达|为|约|近|超过|超)?$")
                 .map_err(|e| pat(&e))?,
+            places_counted: Regex::new(r"(?:^|[^0-9零〇一二两三四五六七八九十百千万亿])[0-9零〇一二两三四五六七八九十]+个?(?:县市区|地州市|县区|地市|省市|市|县|区)[^场级委政长民直属辖内]")
+                .map_err(|e| pat(&e))?,
         })
     }
 
     /// All events of one article. Pure: same inputs, same events, same order.
     pub fn extract(&self, meta: &ArticleMeta, doc: &Normalized) -> Vec<Event> {
         let text = doc.text.as_str();
-        if !self.lex.anchors.any(text) {
+        if !self.is_promotion(text) {
             return Vec::new();
         }
         let sentences = clause::sentences(text);
@@ -126,6 +130,15 @@ impl Extractor {
         self.resolve_regions(text, &sentences, &mut groups, article_region.as_ref());
         let groups = dedup(groups);
         self.events(meta, text, &sentences, groups, published)
+    }
+
+    /// Whether the article is about investment promotion at all: a word of
+    /// the trade (招商, 引资, 集中签约, 到位资金…), or a project's total
+    /// investment told together with its signing, start or landing. Stock
+    /// reports, house prices, sports contracts and 家庭医生签约 have none.
+    fn is_promotion(&self, text: &str) -> bool {
+        self.lex.anchors.any(text)
+            || (text.contains("总投资") && ["签约", "开工", "落地", "落户", "投产"].iter().any(|w| text.contains(w)))
     }
 
     /// The facts of one sentence, appended to `out`.
@@ -250,10 +263,25 @@ impl Extractor {
             approx = Some(Approx::About);
         }
         let after_paren = skip_parenthetical(after);
-        let limit_after = after_paren.starts_with("以上") || after_paren.starts_with("以下") || after_paren.starts_with("及以上");
+        // `以上` before a noun makes a category (`10亿元以上项目`); at the end
+        // of a clause it only says "more than" (`引进项目50个以上`)
+        let limit = ["及以上", "以上", "以下"].iter().find_map(|w| after_paren.strip_prefix(w));
+        let limit_after = limit.is_some_and(|rest| rest.chars().next().is_some_and(is_han));
+        if limit.is_some() && !limit_after && !after_paren.starts_with("以下") {
+            approx = Some(Approx::MoreThan);
+        }
         match q.unit {
             Unit::Money(currency) => {
-                if limit_after || is_category_amount(after_paren, near_before) {
+                // `10亿元至50亿元项目`: a range bounds a category
+                let mut range = text[q.end..c.end].chars();
+                if range.next().is_some_and(|c| "至到-－~～—".contains(c))
+                    && range.next().is_some_and(|c| c.is_ascii_digit() || number::chinese_value(c.encode_utf8(&mut [0; 4])).is_some())
+                {
+                    return Classified::Threshold(format!("{}{}", q.text, take_chars(after, 8)));
+                }
+                // `八市到资超500亿元`: each of several places exceeds a mark
+                let per_place = approx == Some(Approx::MoreThan) && self.places_counted.is_match(clause_before);
+                if limit_after || per_place || is_category_amount(after_paren, near_before) {
                     let scope_end = after.find("项目").map(|i| i + "项目".len()).filter(|i| *i <= 36);
                     let scope = match scope_end {
                         Some(e) => format!("{}{}", q.text, &after[..e]),
@@ -267,7 +295,11 @@ impl Extractor {
                 // the money words may sit earlier in the sentence
                 // (`引进到位资金X亿元，完成全年目标任务Y亿元的Z%`)
                 let context = self.lex.money_context.any(sentence_before) || self.lex.money_context.any(take_chars(after, 8));
-                if !context || (currency == "CNY" && q.value < MIN_AMOUNT) {
+                let bare_ok = !q.bare
+                    || ["投资", "金额", "资金", "总额", "签约额", "引资", "到位", "合同额", "协议额", "签约"]
+                        .iter()
+                        .any(|w| tail_chars(before, 6).contains(w));
+                if !context || !bare_ok || (currency == "CNY" && q.value < MIN_AMOUNT) {
                     return Classified::Nothing;
                 }
                 let mut fact = Fact {
@@ -287,6 +319,12 @@ impl Extractor {
                         fact.reach = q.end + reach;
                     }
                 }
+                if !fact.is_project && prev_end == c.start {
+                    if let Some(name) = named_project_in(clause_before) {
+                        fact.is_project = true;
+                        fact.project = Some(name);
+                    }
+                }
                 if !fact.is_project && self.bare_investment.is_match(clause_before.trim()) {
                     if let Some(name) = named_project_before(text, c, self) {
                         fact.is_project = true;
@@ -302,14 +340,18 @@ impl Extractor {
                 }
                 // a count that rests on a noun before it must end there:
                 // `项目…4个月` is a duration
-                let ends_here = !after.chars().next().is_some_and(is_han);
+                let rest = ["及以上", "以上", "左右"].iter().find_map(|w| after.strip_prefix(w)).unwrap_or(after);
+                let ends_here = !rest.chars().next().is_some_and(is_han);
                 let metric = match classifier {
                     Classifier::Item => {
                         let after_words = cut_at_number(after, 16);
                         let p_after = after_words.find("项目");
                         let f_after = self.first_firm(after_words);
-                        let p_before = near_before.rfind("项目");
-                        let f_before = self.last_firm(near_before);
+                        // a noun before the count owns it only when nothing but
+                        // linking words and cues stand between (`项目合同达到267个`,
+                        // not `项目新增就业岗位2000个`)
+                        let p_before = near_before.rfind("项目").map(|i| i + "项目".len()).filter(|&e| self.linked(&near_before[e..]));
+                        let f_before = self.last_firm_end(near_before).filter(|&e| self.linked(&near_before[e..]));
                         if let Some(i) = p_after {
                             if after_words[i + "项目".len()..].starts_with('中') {
                                 return Classified::Nothing; // 签约的16个项目中: a reference
@@ -332,9 +374,13 @@ impl Extractor {
                             (None, None, Some(_), None) => Metric::ProjectCount,
                             (None, None, None, Some(_)) => Metric::CompanyCount,
                             (None, None, None, None) => {
-                                // 其中3个: the same thing as the count before
+                                // `其中3个`, `已开工建设15个`: the same things as
+                                // the count before; `增加113个` is a difference
+                                let b = before.trim_end();
+                                let delta = ["增加", "减少", "增长", "下降", "多", "少"].iter().any(|w| tail_chars(b, 6).contains(w));
+                                let verb_only = b.chars().count() <= 6 && self.lex.cues.any(b);
                                 match last_count_metric {
-                                    Some(m) if before.trim_end().ends_with("其中") => m,
+                                    Some(m) if b.ends_with("其中") || (ends_here && verb_only && !delta) => m,
                                     _ => return Classified::Nothing,
                                 }
                             }
@@ -402,8 +448,21 @@ impl Extractor {
         self.lex.firm_nouns.find(s).next().map(|h| h.0)
     }
 
-    fn last_firm(&self, s: &str) -> Option<usize> {
-        self.lex.firm_nouns.find(s).last().map(|h| h.0)
+    fn last_firm_end(&self, s: &str) -> Option<usize> {
+        self.lex.firm_nouns.find(s).last().map(|h| h.1)
+    }
+
+    /// Whether `s`, between a noun and its count, holds only linking words
+    /// (共有, 达到, 为, 占) and cue words (开工, 合同).
+    fn linked(&self, s: &str) -> bool {
+        let mut rest = String::with_capacity(s.len());
+        let mut last = 0;
+        for (a, b, _) in self.lex.cues.find(s) {
+            rest.push_str(&s[last..a]);
+            last = b;
+        }
+        rest.push_str(&s[last..]);
+        rest.chars().count() <= 6 && rest.chars().all(|c| "共有达到为占合计总数约近超过逾分别已累计新增均是其中".contains(c) || c.is_whitespace())
     }
 
     /// The kind of a group of facts. Precedence: a target word anywhere in
@@ -598,7 +657,8 @@ fn merge_amount_clauses(groups: &mut Vec<Group>, from: usize) {
 /// A statement the text repeats (title and body, a recap) is one fact:
 /// later measures equal to an earlier one of the same kind, scope and
 /// project are dropped; groups left empty go.
-fn dedup(groups: Vec<Group>) -> Vec<Group> {
+fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
+    drop_rounded_restatements(&mut groups);
     let mut seen: Vec<(EventKind, Metric, Option<&'static str>, f64, bool, Option<String>, Option<String>)> = Vec::new();
     let mut out = Vec::with_capacity(groups.len());
     for mut g in groups {
@@ -630,6 +690,27 @@ fn dedup(groups: Vec<Group>) -> Vec<Group> {
         }
     }
     out
+}
+
+/// `突破百亿元`, `近150亿元` in a headline restate a precise figure the
+/// body gives (`103.6亿元`, `149.9亿元`): the rounded one goes when a
+/// precise fact of the same kind, metric and scope is close enough.
+fn drop_rounded_restatements(groups: &mut [Group]) {
+    let precise: Vec<(EventKind, Metric, Unit, f64, Option<String>)> = groups
+        .iter()
+        .flat_map(|g| g.facts.iter().filter(|f| f.approx.is_none()).map(move |f| (g.kind, f.metric, f.q.unit, f.q.value, f.scope.clone())))
+        .collect();
+    for g in groups.iter_mut() {
+        let kind = g.kind;
+        g.facts.retain(|f| {
+            let close = |v: f64| match f.approx {
+                Some(Approx::About) => (v - f.q.value).abs() <= 0.05 * v.abs().max(f.q.value.abs()),
+                Some(Approx::MoreThan) => v >= f.q.value && v <= 1.2 * f.q.value,
+                None => false,
+            };
+            !precise.iter().any(|(k, m, u, v, scope)| *k == kind && *m == f.metric && *u == f.q.unit && *scope == f.scope && close(*v))
+        });
+    }
 }
 
 /// Character offsets of sorted byte offsets, in one pass.
@@ -768,8 +849,15 @@ fn is_category_amount(after: &str, before: &str) -> bool {
 fn project_after(after: &str) -> Option<(String, usize)> {
     let p = after.find("项目")?;
     let head = &after[..p];
-    let link = head.find('的').or_else(|| head.strip_prefix('、').map(|_| 0))?;
-    let name_start = link + head[link..].chars().next().map_or(0, |c| c.len_utf8());
+    // linked by 的 (`…亿元的某某项目`), a list comma (`…亿元、年产…项目`)
+    // or a verb of building (`…亿元在该区建设某某项目`)
+    let name_start = if head.starts_with('、') {
+        '、'.len_utf8()
+    } else if let Some(i) = head.find('的') {
+        i + '的'.len_utf8()
+    } else {
+        ["新建", "建设", "打造", "实施", "投建", "兴建"].iter().filter_map(|v| head.find(v).map(|i| i + v.len())).min()?
+    };
     let name = &after[name_start..p + "项目".len()];
     if name.chars().count() > 40 {
         return None;
@@ -808,9 +896,32 @@ fn named_project_before(text: &str, c: Span, ex: &Extractor) -> Option<String> {
     (name.chars().count() >= 6).then(|| name.to_owned())
 }
 
-/// `其中高技术项目255个` → `高技术项目`: the subset a count is about.
+/// `某某产业园项目总投资达60亿元`: a named project right before its
+/// investment, in the same clause.
+fn named_project_in(clause_before: &str) -> Option<String> {
+    let t = clause_before.trim_end();
+    let t = ["达到", "达", "为", "约", "近", "超过", "超"].iter().find_map(|w| t.strip_suffix(w)).unwrap_or(t);
+    let t = ["总投资额", "投资总额", "总投资", "投资额", "投资"].iter().find_map(|w| t.strip_suffix(w))?;
+    let t = t.strip_suffix("计划").unwrap_or(t);
+    let head = t.strip_suffix("项目")?;
+    if head.chars().count() < 4 || GENERIC_PROJECT_HEADS.iter().any(|g| head.ends_with(g)) {
+        return None;
+    }
+    let name_start = head.rfind(['就', '与', '和', '为', '是', '对', '、', '“', '的', '在']).map_or(0, |i| {
+        i + head[i..].chars().next().map_or(1, |ch| ch.len_utf8())
+    });
+    let name = &t[name_start..];
+    (name.chars().count() >= 6).then(|| name.trim_matches(['“', '”', '"']).to_owned())
+}
+
+/// `其中高技术项目255个` → `高技术项目`: the subset a count is about, when
+/// the 项目 is right before the number (`项目共有`, `项目达`).
 fn project_scope(near_before: &str) -> Option<String> {
     let p = near_before.rfind("项目")?;
+    let link = &near_before[p + "项目".len()..];
+    if link.chars().count() > 4 || !link.chars().all(|c| "共有达到为占合计总数约近超过分别".contains(c)) {
+        return None;
+    }
     let head = &near_before[..p];
     let start = ["其中", "中", "、", "等", "的", "签约", "开工", "建成", "投产", "引进", "招引", "在谈", "落地", "落户", "共", "新", "累计", "全市", "全省", "全县"]
         .iter()

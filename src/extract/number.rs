@@ -41,6 +41,9 @@ pub struct Quantity {
     pub approx: Option<Approx>,
     /// The quantity as written (`1788.02亿元`).
     pub text: String,
+    /// Money written without 元 (`总投资50亿`): CNY by convention, a
+    /// measure only where money words are right before it.
+    pub bare: bool,
 }
 
 /// Scans text for quantities. Built once: the pattern is compiled in `new`.
@@ -60,7 +63,7 @@ impl NumberScanner {
             (?P<a1>余|多)?
             (?P<mult>万亿|千亿|百亿|亿|千万|百万|万)?
             (?P<a2>余|多)?
-            (?P<unit>美元|港元|港币|欧元|日元|英镑|元人民币|元|个|項|项|家|户|场次|场|批次|次|%)",
+            (?P<unit>美元|美金|港元|港币|欧元|日元|英镑|韩元|元人民币|元|个|項|项|家|户|场次|场|批次|次|%|％)?",
         )?;
         Ok(NumberScanner { re })
     }
@@ -69,8 +72,23 @@ impl NumberScanner {
     pub fn scan(&self, text: &str) -> Vec<Quantity> {
         let mut out = Vec::new();
         for caps in self.re.captures_iter(text) {
-            let (Some(whole), Some(num), Some(unit)) = (caps.get(0), caps.name("num"), caps.name("unit")) else {
+            let (Some(whole), Some(num)) = (caps.get(0), caps.name("num")) else {
                 continue;
+            };
+            let mult_str = caps.name("mult").map(|m| m.as_str());
+            // `总投资50亿`: an amount without 元, for the caller to accept
+            // only next to money words; a bare number without a multiplier
+            // is a year, a date, a code.
+            let unit_str = match caps.name("unit") {
+                Some(u) => u.as_str(),
+                None if mult_str.is_some() && num.as_str().as_bytes()[0].is_ascii_digit() => {
+                    let next = text[whole.end()..].chars().next();
+                    if next.is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) && !"的、左以余多".contains(c)) {
+                        continue; // `3万人`, `5万吨`
+                    }
+                    ""
+                }
+                None => continue,
             };
             let before = &text[..whole.start()];
             // `第3批`, `第二十九届`: ordinals are not quantities.
@@ -103,7 +121,7 @@ impl NumberScanner {
                     None => continue,
                 }
             };
-            let mult = match caps.name("mult").map(|m| m.as_str()) {
+            let mult = match mult_str {
                 Some("万亿") => 1e12,
                 Some("千亿") => 1e11,
                 Some("百亿") => 1e10,
@@ -113,17 +131,17 @@ impl NumberScanner {
                 Some("万") => 1e4,
                 _ => 1.0,
             };
-            let unit_str = unit.as_str();
             let unit = match unit_str {
-                "美元" => Unit::Money("USD"),
+                "美元" | "美金" => Unit::Money("USD"),
                 "港元" | "港币" => Unit::Money("HKD"),
                 "欧元" => Unit::Money("EUR"),
                 "日元" => Unit::Money("JPY"),
                 "英镑" => Unit::Money("GBP"),
-                "元" | "元人民币" => Unit::Money("CNY"),
+                "韩元" => Unit::Money("KRW"),
+                "元" | "元人民币" | "" => Unit::Money("CNY"),
                 "个" | "项" | "項" => Unit::Count(Classifier::Item),
                 "家" | "户" => Unit::Count(Classifier::Firm),
-                "%" => Unit::Percent,
+                "%" | "％" => Unit::Percent,
                 _ => Unit::Count(Classifier::Occasion),
             };
             // `5亿%` is not a thing.
@@ -139,6 +157,7 @@ impl NumberScanner {
                 unit,
                 approx,
                 text: whole.as_str().to_owned(),
+                bare: unit_str.is_empty(),
             });
         }
         out
@@ -273,6 +292,7 @@ mod tests {
             ("总额1,250.5亿元", 125_050_000_000.0, Unit::Money("CNY"), None),
             ("总额9亿多元", 900_000_000.0, Unit::Money("CNY"), Some(Approx::MoreThan)),
             ("投资港商项目1.2亿港元", 120_000_000.0, Unit::Money("HKD"), None),
+            ("签约总金额86亿，", 8_600_000_000.0, Unit::Money("CNY"), None),
         ];
         for (text, value, unit, approx) in cases {
             let q = s.scan(text);
@@ -284,7 +304,7 @@ mod tests {
     #[test]
     fn not_quantities() {
         let s = NumberScanner::new().unwrap();
-        for text in ["第3批项目", "第二十九届博览会", "实施一二三区改造", "p3级实验室", "协议总投资25 7亿元", "年产10万吨", "2023年7月"] {
+        for text in ["参会3万人", "第3批项目", "第二十九届博览会", "实施一二三区改造", "p3级实验室", "协议总投资25 7亿元", "年产10万吨", "2023年7月"] {
             assert!(s.scan(text).is_empty(), "{text}: {:?}", s.scan(text));
         }
     }

@@ -34,13 +34,21 @@ fn kinds_metrics_and_values() {
             (PromotionActivity, CompanyCount, 85.0),
         ]),
         ("该区今年招引总投资亿元以上项目23个。", &[(Attraction, ProjectCount, 23.0)]),
-        ("全年重大产业项目投资88.5亿元。", &[(InvestmentProgress, Amount, 8_850_000_000.0)]),
+        ("全年招商引资重大产业项目投资88.5亿元。", &[(InvestmentProgress, Amount, 8_850_000_000.0)]),
         ("总投资36亿元的某某新型储能电池生产基地项目成功签约。", &[(Project, Amount, 3_600_000_000.0)]),
         ("本次集中签约外资项目6个，总投资2.35亿美元。", &[(Signing, ProjectCount, 6.0), (Signing, Amount, 235_000_000.0)]),
         ("全县外出招商走访客商300余家。", &[(PromotionActivity, CompanyCount, 300.0)]),
         ("当前招商引资在谈的10亿元以上项目有9个，其中50亿元以上项目2个。", &[(Attraction, ProjectCount, 9.0), (Attraction, ProjectCount, 2.0)]),
         ("签约项目十二个，总投资一百二十亿元。", &[(Signing, ProjectCount, 12.0), (Signing, Amount, 12_000_000_000.0)]),
         ("全县招商引资项目共洽谈达成意向项目8个。", &[(Attraction, ProjectCount, 8.0)]),
+        ("全县招商引资签约项目30个，已开工建设21个。", &[(Signing, ProjectCount, 30.0), (ConstructionStart, ProjectCount, 21.0)]),
+        ("下半年力争招引亿元以上项目40个以上。", &[(Target, ProjectCount, 40.0)]),
+        ("招商引资签约总金额86亿，同比增长9%。", &[(Signing, Amount, 8_600_000_000.0), (Signing, Percent, 9.0)]),
+        ("该区招商引资签约项目15个，其中10亿元至30亿元项目4个。", &[(Signing, ProjectCount, 15.0), (Signing, ProjectCount, 4.0)]),
+        ("招商引资再传捷报，某某集团将投资18亿元在该区建设智能装备产业园项目。", &[(Project, Amount, 1_800_000_000.0)]),
+        ("招商引资推介会上，与某公司签约的某某冷链物流园项目总投资达12亿元。", &[(Project, Amount, 1_200_000_000.0)]),
+        ("全省五市招商引资到资超300亿元。", &[]),
+        ("招商引资项目新增就业岗位2000个，年产值可达80亿元，年纳税3亿元。", &[]),
     ];
     for (text, want) in cases {
         assert_eq!(facts(&ex, text), *want, "{text}");
@@ -81,6 +89,13 @@ fn repeated_statements_are_emitted_once_distinct_equal_values_twice() {
         facts(&ex, text),
         [(Signing, ProjectCount, 9.0), (Signing, Amount, 5_200_000_000.0), (Signing, ProjectCount, 3.0), (Signing, ProjectCount, 3.0)]
     );
+}
+
+#[test]
+fn a_rounded_headline_figure_restates_the_precise_one() {
+    let ex = Extractor::new().unwrap();
+    let text = "某县招商引资到位资金突破50亿元\n今年以来，某县完成招商引资到位资金53.2亿元。";
+    assert_eq!(facts(&ex, text), [(FundsInPlace, Amount, 5_320_000_000.0)]);
 }
 
 #[test]

@@ -30,7 +30,7 @@ use rdkafka::producer::{FutureProducer, Producer};
 
 use crate::config::{Config, Delivery, KafkaConfig, RedisFailurePolicy};
 use crate::decode::DecodeLimits;
-use crate::dedup::{DedupStore, MemoryStore};
+use crate::dedup::DedupStore;
 use crate::metrics::http::Health;
 use crate::metrics::Metrics;
 use crate::pipeline::{Pipeline, StoreFailure};
@@ -53,6 +53,8 @@ pub enum RunError {
     Transaction(KafkaError),
     #[error("{count} consecutive transactions failed; last error: {last}")]
     TransactionsKeepFailing { count: u32, last: String },
+    #[error("cannot open the dedup store (dedup.backend): {0}")]
+    Dedup(String),
     #[error("cannot build the pipeline: {0}")]
     Pipeline(String),
     #[error(transparent)]
@@ -74,12 +76,9 @@ pub struct Shared {
     pub tracker: Arc<Mutex<OffsetTracker>>,
 }
 
-/// The dedup store the daemon uses.
-pub fn open_store(config: &Config) -> Arc<dyn DedupStore> {
-    // The embedded and Redis stores come from `dedup::open`; until they are
-    // wired in every backend falls back to the in-memory store.
-    let _ = &config.dedup;
-    Arc::new(MemoryStore::default())
+/// The dedup store named by `dedup.backend`.
+pub fn open_store(config: &Config) -> Result<Arc<dyn DedupStore>, RunError> {
+    crate::dedup::open(&config.dedup).map(Arc::from).map_err(|e| RunError::Dedup(e.to_string()))
 }
 
 /// Build, start and run the daemon until `shutdown` resolves (SIGTERM in the
@@ -254,7 +253,8 @@ pub fn run_until_signal(config: Config) -> Result<(), RunError> {
         .build()
         .map_err(|e| RunError::Pipeline(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async {
-        let store = open_store(&config);
+        let c = config.clone();
+        let store = tokio::task::spawn_blocking(move || open_store(&c)).await??;
         run(config, store, shutdown_signal()).await
     })
 }

@@ -8,7 +8,7 @@
 //! the text an HTML page yields. Title and dateline lines are protected:
 //! the extractor resolves the article's region and date from them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -85,7 +85,7 @@ static CAPTION: LazyLock<Regex> = LazyLock::new(|| {
 static BREADCRUMB_SEP: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\s*(?:>>|>|»|›|→|\s/\s)\s*").expect("breadcrumb regex is valid"));
 static FULL_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{4}\s*[-/.年]\s*\d{1,2}月?|\d{1,2}月\d{1,2}日")
+    Regex::new(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|(?:19|20)\d{2}年\d{1,2}月|\d{1,2}月\d{1,2}日")
         .expect("date regex is valid")
 });
 static DATELINE_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
@@ -293,8 +293,7 @@ pub fn classify(line: &str) -> Verdict {
 pub fn strip(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let teasers = teaser_runs(&lines);
-    let mut seen: HashSet<&str> = HashSet::new();
-    let mut out = String::with_capacity(text.len());
+    let mut kept = Kept::default();
     let mut body = 0usize;
     // After a teaser heading above the story: drop the list-like lines under it.
     let mut in_list = false;
@@ -320,17 +319,54 @@ pub fn strip(text: &str) -> String {
             }
             in_list = false;
         }
-        if line.chars().count() >= 4 && !seen.insert(line) {
-            continue;
+        if kept.push(line) {
+            body += han_count(line);
         }
-        body += han_count(line);
-        out.push_str(line);
-        out.push('\n');
     }
-    if out.ends_with('\n') {
-        out.pop();
+    kept.lines.join("\n")
+}
+
+/// Lines kept so far. A page that repeats a paragraph (image captions
+/// repeating the headline, a crawler that stitched the page twice, a copy
+/// cut short) keeps only its longest copy, at the first copy's place.
+#[derive(Default)]
+struct Kept<'a> {
+    lines: Vec<&'a str>,
+    /// First [`REPEAT_PREFIX`] characters → index in `lines`.
+    by_prefix: HashMap<&'a str, Vec<usize>>,
+}
+
+/// Lines shorter than this are never treated as repeats (`(完)`, a lone date).
+const REPEAT_MIN_CHARS: usize = 4;
+/// Copies are recognised by their first characters, so lookup stays linear.
+const REPEAT_PREFIX: usize = 20;
+
+impl<'a> Kept<'a> {
+    /// Keep `line` unless it repeats a kept one; `false` when dropped.
+    fn push(&mut self, line: &'a str) -> bool {
+        if line.chars().count() < REPEAT_MIN_CHARS {
+            self.lines.push(line);
+            return true;
+        }
+        let key = match line.char_indices().nth(REPEAT_PREFIX) {
+            Some((i, _)) => &line[..i],
+            None => line,
+        };
+        let slots = self.by_prefix.entry(key).or_default();
+        for &i in slots.iter() {
+            let old = self.lines[i];
+            if old.starts_with(line) {
+                return false;
+            }
+            if line.starts_with(old) && old.chars().count() >= REPEAT_PREFIX {
+                self.lines[i] = line;
+                return false;
+            }
+        }
+        slots.push(self.lines.len());
+        self.lines.push(line);
+        true
     }
-    out
 }
 
 #[cfg(test)]
@@ -347,6 +383,7 @@ mod tests {
             ("- 时间:2023-06-01", Verdict::Keep),
             ("- 来源:某某报", Verdict::Keep),
             ("东方日报 2021-09-14 07:45", Verdict::Keep),
+            ("第二十届博览会落幕 共签约项目1172个 总额5607.69亿元", Verdict::Keep),
             ("编辑: 来源:某某省人民政府 更新:2022年05月10日 10:20 点击:[]", Verdict::Keep),
             ("某某网 > 要闻 > 地方", Verdict::Furniture),
             ("首页 >> 新闻中心 >> 本地新闻 >> 正文", Verdict::Furniture),
@@ -415,6 +452,24 @@ mod tests {
 2025-08-10";
         let want = "某队与一名后卫续约两年,合同保障额度为80%,双方均表示满意,俱乐部将在下周公布细节。\n\
 他说:“我们还会继续努力...”";
+        assert_eq!(strip(page), want);
+    }
+
+    #[test]
+    fn repeated_and_truncated_copies_keep_the_longest_once() {
+        let page = "某县举行重点项目集中开工仪式\n\
+3月11日,某县15个重点项目集中开工,总投资68亿元,涵盖新材料、食品加工等产业。\n\
+某县举行重点项目集中开工仪式\n\
+据了解,今年一季度全县外出招商20次,签约项目9个,其中亿元以上项目6个\n\
+3月11日,某县15个重点项目集中开工,总投资68亿元,涵盖新材料\n\
+据了解,今年一季度全县外出招商20次,签约项目9个,其中亿元以上项目6个,总投资45亿元。\n\
+(完)\n\
+(完)";
+        let want = "某县举行重点项目集中开工仪式\n\
+3月11日,某县15个重点项目集中开工,总投资68亿元,涵盖新材料、食品加工等产业。\n\
+据了解,今年一季度全县外出招商20次,签约项目9个,其中亿元以上项目6个,总投资45亿元。\n\
+(完)\n\
+(完)";
         assert_eq!(strip(page), want);
     }
 

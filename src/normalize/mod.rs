@@ -193,6 +193,7 @@ mod tests {
             ("2024-01-05 来源:某某日报\n某市召开招商引资推进大会\n正文。", Some("某市召开招商引资推进大会")),
             ("今年以来,全市新签约项目120个,总投资560亿元,同比增长18%,其中制造业项目占比超过六成,新兴产业项目持续增加。\n短行标题也不算", None),
             ("要闻\n", None),
+            ("时政要闻\n第二十届博览会落幕 共签约项目1172个 总额5607.69亿元\n正文。", Some("第二十届博览会落幕 共签约项目1172个 总额5607.69亿元")),
         ];
         for (text, want) in cases {
             assert_eq!(headline(text).as_deref(), want, "text {text:?}");
@@ -241,6 +242,12 @@ mod corpus {
             let cleaned = width::tidy_lines(&width::fold(&ruby::strip_ruby(&raw.body)));
             let (han, changed) = script::count_changes(&cleaned, &hanconv::t2s(&cleaned));
             let n = normalize(&raw);
+            let (all, _) = clean_text(&html::strip_stray_markup(&raw.body));
+            let dropped: Vec<&str> = all
+                .lines()
+                .filter(|l| l.chars().any(|c| c.is_ascii_digit()) && !n.text.contains(*l))
+                .collect();
+            std::fs::write(out.join(format!("{id}.dropped")), dropped.join("\n")).expect("write dropped lines");
             let report = format!(
                 "# id={id} script={:?} changed={changed}/{han} ({:.3}) title={:?}\n{}\n",
                 n.script,

@@ -12,68 +12,81 @@ const CITIES: [(&str, &str); 12] = [
 
 const INDUSTRIES: [&str; 6] = ["新能源汽车", "生物医药", "高端装备制造", "电子信息", "新材料", "绿色食品"];
 
-/// One article body for story `i`; the figures make every story distinct.
+const FIRM_HEADS: [&str; 24] = [
+    "华润", "中建", "比亚迪", "宁德", "隆基", "海尔", "格力", "美的", "三一", "徐工", "中联", "恒瑞",
+    "京东方", "立讯", "歌尔", "天合", "通威", "正泰", "安踏", "伊利", "牧原", "新希望", "万华", "潍柴",
+];
+const FIRM_TAILS: [&str; 12] = [
+    "新能源科技", "精密制造", "生物科技", "智能装备", "电子材料", "食品集团", "物流发展", "光电",
+    "环保科技", "汽车零部件", "医疗器械", "数字产业",
+];
+const PRODUCTS: [&str; 20] = [
+    "动力电池", "光伏组件", "锂电隔膜", "工业机器人", "精密模具", "冷链物流园", "预制菜加工", "半导体封测",
+    "碳纤维复材", "医用耗材", "智能家电", "氢能储运", "风电叶片", "数据中心", "有机肥", "功能性薄膜",
+    "液晶面板", "轨道交通装备", "中药饮片", "再生铝",
+];
+const VERBS: [&str; 6] = ["投资", "拟投资", "计划投资", "总投资", "追加投资", "协议投资"];
+const BUILDS: [&str; 6] = ["建设", "新建", "扩建", "打造", "布局", "落地"];
+
+/// One article for story `i`: a lead in one of six shapes (five about
+/// investment promotion, one not) and a list of projects drawn at random,
+/// so that distinct stories share little text and are not near-duplicates.
 pub fn article(i: usize) -> (String, String) {
+    let mut rng = fastrand::Rng::with_seed(i as u64 * 7919 + 13);
     let (city, province) = CITIES[i % CITIES.len()];
-    let ind = INDUSTRIES[i % INDUSTRIES.len()];
-    let ind2 = INDUSTRIES[(i + 2) % INDUSTRIES.len()];
-    let n = 20 + i % 97;
-    let amt = 35 + (i * 7) % 900;
-    let frac = i % 100;
-    let year = 2019 + i % 6;
+    let ind = INDUSTRIES[rng.usize(..INDUSTRIES.len())];
+    let n = 20 + rng.usize(..97);
+    let amt = 35 + rng.usize(..900);
+    let frac = rng.usize(..100);
+    let year = 2019 + rng.usize(..6);
+    let items: Vec<String> = (0..rng.usize(7..11))
+        .map(|_| {
+            format!(
+                "{}{}{}{}.{}亿元{}{}项目",
+                FIRM_HEADS[rng.usize(..FIRM_HEADS.len())],
+                FIRM_TAILS[rng.usize(..FIRM_TAILS.len())],
+                VERBS[rng.usize(..VERBS.len())],
+                1 + rng.usize(..80),
+                rng.usize(..10),
+                BUILDS[rng.usize(..BUILDS.len())],
+                PRODUCTS[rng.usize(..PRODUCTS.len())],
+            )
+        })
+        .collect();
+    let list = items.join("，");
     match i % 6 {
         0 => (
             format!("{city}举行{year}年重大项目集中签约活动"),
             format!(
-                "<html><body><div class=\"nav\">首页 | 政务公开 | 招商引资</div><h1>{city}举行{year}年重大项目集中签约活动</h1>\
-                 <p>{year}年4月，{province}{city}举行重大项目集中签约仪式，现场签约项目{n}个，总投资{amt}.{frac:02}亿元，\
-                 涵盖{ind}、{ind2}等重点产业。</p><p>其中，投资10亿元以上项目{m}个。市政府主要负责同志表示，\
-                 将为签约企业提供全流程服务，推动项目早落地、早投产。</p><div class=\"related\">相关阅读：本市召开防汛工作会议</div></body></html>",
-                m = 3 + i % 9
+                "<html><body><div class=\"nav\">首页 | 政务公开</div><h1>{city}举行重大项目集中签约</h1>\
+                 <p>{year}年，{province}{city}现场签约项目{n}个，总投资{amt}.{frac:02}亿元。</p><p>主要有：{list}。</p></body></html>"
             ),
         ),
         1 => (
-            format!("{city}上半年招商引资工作综述（第{i}期）"),
-            format!(
-                "今年以来，{city}坚持把招商引资作为经济工作的生命线。截至6月底，全市新引进亿元以上产业项目{n}个，\
-                 实际到位资金{amt}.{frac:02}亿元，同比增长{pct}.{d}%。{ind}产业链招商取得突破，新落户规模以上企业{c}家。",
-                pct = 5 + i % 30,
-                d = i % 10,
-                c = 10 + i % 40
-            ),
+            format!("{city}上半年招商引资综述"),
+            format!("截至6月底，{city}新引进亿元以上{ind}项目{n}个，实际到位资金{amt}.{frac:02}亿元。新落地项目有{list}。"),
         ),
         2 => (
-            format!("{city}召开{year}年招商引资工作推进会"),
-            format!(
-                "会议明确，{year}年{city}力争全年招商引资到位资金{amt}亿元以上，新签约亿元以上项目{n}个，\
-                 重点围绕{ind}和{ind2}开展精准招商。会上通报了上年度各县区目标任务完成情况（编号{i}）。"
-            ),
+            format!("{city}{year}年招商引资目标"),
+            format!("{year}年{city}力争招商引资到位资金{amt}亿元，新签约项目{n}个。储备项目包括{list}。"),
         ),
         3 => (
-            format!("{city}赴长三角开展招商推介活动"),
-            format!(
-                "{year}年以来，{city}主要领导带队外出招商考察活动{n}批次，对接目标企业{c}户，举办{ind}专题推介会{a}场，\
-                 达成合作意向项目{k}个，意向投资额{amt}亿元。（记者 王{i}）",
-                c = 100 + i % 500,
-                a = 2 + i % 8,
-                k = 5 + i % 20
-            ),
+            format!("{city}赴长三角招商推介"),
+            format!("{city}外出招商考察活动{n}批次，对接企业{c}户，洽谈项目有{list}。", c = 100 + rng.usize(..500)),
         ),
         4 => (
-            format!("总投资{amt}亿元的{ind}产业园项目在{city}开工"),
-            format!(
-                "{year}年9月，总投资{amt}亿元的{city}{ind}产业园项目正式开工建设。项目规划用地{n}00亩，建成后预计年产值{v}亿元，\
-                 可新增就业岗位{j}个。该项目是今年{province}重点招商引资项目之一（批次{i}）。",
-                v = amt * 2,
-                j = 500 + i
-            ),
+            format!("{city}{ind}产业园项目开工"),
+            format!("{year}年9月，总投资{amt}亿元的{city}{ind}产业园项目开工，入园企业计划为{list}。"),
         ),
         _ => (
-            format!("{city}天气预报与出行提示（{i}）"),
+            format!("{city}天气与出行提示"),
             format!(
-                "{city}气象台发布消息：明天白天多云转晴，最高气温{t}摄氏度，偏南风三到四级。市民出行请注意防晒补水，\
-                 雨季来临前请检查家中排水设施。本期提示编号{i}，{n}个监测站数据正常。",
-                t = 18 + i % 15
+                "{city}气象台预报明天多云，最高气温{t}摄氏度。今日路况：{road}。",
+                t = 18 + rng.usize(..15),
+                road = (0..rng.usize(14..20))
+                    .map(|_| format!("{}{}路{}{}公里", FIRM_HEADS[rng.usize(..FIRM_HEADS.len())], PRODUCTS[rng.usize(..PRODUCTS.len())], ["缓行", "畅通", "施工", "拥堵"][rng.usize(..4)], rng.usize(1..30)))
+                    .collect::<Vec<_>>()
+                    .join("，")
             ),
         ),
     }
