@@ -280,13 +280,16 @@ fn runtime_settings_are_real_config() {
 }
 
 
-/// The binary the image ships, preferring a release build when there is one.
+/// The binary the image ships: the release build when there is one at least
+/// as new as the test build (a stale one would test old code), else the test
+/// build, which links the same libraries.
 fn shipped_binary() -> PathBuf {
     let release = repo().join("target/release/zhaoshang");
-    if release.exists() {
-        release
-    } else {
-        PathBuf::from(env!("CARGO_BIN_EXE_zhaoshang"))
+    let test_build = PathBuf::from(env!("CARGO_BIN_EXE_zhaoshang"));
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (modified(&release), modified(&test_build)) {
+        (Some(r), Some(t)) if r >= t => release,
+        _ => test_build,
     }
 }
 
