@@ -622,3 +622,39 @@ mod tests {
         assert!(shown.contains("redis://app:<redacted>@redis:6379/0"));
     }
 }
+
+#[cfg(test)]
+mod example_env {
+    use super::*;
+
+    /// config/example.env is the users' reference: it must load, name every
+    /// key of the defaults, and give each its default value.
+    #[test]
+    fn example_env_lists_every_key_with_its_default() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/example.env");
+        let from_file = Config::load(&Sources { env_file: Some(path.clone()), ..Sources::default() }).unwrap();
+        let defaults = Config::load(&Sources::default()).unwrap();
+        assert_eq!(from_file.redacted(), defaults.redacted());
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut missing = Vec::new();
+        let tree = defaults.redacted();
+        for (section, v) in tree.as_object().unwrap() {
+            match v.as_object() {
+                Some(keys) => {
+                    for key in keys.keys().filter(|k| *k != "properties") {
+                        let var = format!("ZHAOSHANG__{}__{}=", section.to_uppercase(), key.to_uppercase());
+                        if !text.contains(&var) {
+                            missing.push(var);
+                        }
+                    }
+                }
+                None => {
+                    if !text.contains(&format!("ZHAOSHANG__{}=", section.to_uppercase())) {
+                        missing.push(section.clone());
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "config/example.env lacks {missing:?}");
+    }
+}

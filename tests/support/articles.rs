@@ -2,7 +2,12 @@
 //! tests (templates in our own words, varied by city and figures), exact
 //! reposts, and poison messages.
 
-use super::Msg;
+/// One message to send.
+#[derive(Clone, Debug)]
+pub struct Msg {
+    pub key: Option<String>,
+    pub payload: Vec<u8>,
+}
 
 const CITIES: [(&str, &str); 12] = [
     ("铜川市", "陕西省"), ("周口市", "河南省"), ("万州区", "重庆市"), ("徐州市", "江苏省"),

@@ -54,12 +54,7 @@ pub async fn create_topics(brokers: &str, topics: &[(&str, i32)]) {
     }
 }
 
-/// One message to send.
-#[derive(Clone, Debug)]
-pub struct Msg {
-    pub key: Option<String>,
-    pub payload: Vec<u8>,
-}
+pub use articles::Msg;
 
 pub async fn produce(brokers: &str, topic: &str, msgs: &[Msg]) {
     let producer: FutureProducer = ClientConfig::new()

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Kafka throughput benchmark (prints figures; asserts nothing).
+#   scripts/bench-kafka.sh [COUNT]      default COUNT=100000
+# Needs a broker: tansu from scripts/services/tansu.sh (or ZHAOSHANG_BENCH_KAFKA=host:port).
+# Fills one topic with COUNT generated articles (reposts and poison included), then on that topic:
+#   raw   — a plain consumer that reads and discards (examples/kafka_bench.rs): the ceiling;
+#   alo   — `zhaoshang run`, delivery=at_least_once;
+#   eos   — `zhaoshang run`, delivery=exactly_once (transactions).
+# Rates are articles/s from the first consumed message to the last outcome, read off /metrics;
+# peak RSS is VmHWM of the daemon process.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT="${1:-100000}"
+BROKERS="${ZHAOSHANG_BENCH_KAFKA:-$(scripts/services/tansu.sh url)}"
+WORK="$PWD/.work/bench-kafka"
+mkdir -p "$WORK"
+
+cargo build --quiet --release --bin zhaoshang --example kafka_bench
+BIN=target/release/zhaoshang
+TOOL=target/release/examples/kafka_bench
+RUN="bench-$(date +%s)"
+TOPIC="$RUN-in"
+
+echo "== fill: $COUNT articles into $TOPIC on $BROKERS"
+"$TOOL" fill "$BROKERS" "$TOPIC" "$COUNT" 4
+echo "== raw consume"
+RAW_LINE=$("$TOOL" raw "$BROKERS" "$TOPIC" "$COUNT")
+echo "$RAW_LINE"
+RAW_RATE=$(sed -n 's/.*raw_msgs_per_s=\([0-9.]*\).*/\1/p' <<<"$RAW_LINE")
+
+now() { date +%s.%N; }
+scrape() { curl -fsS "http://$1/metrics" 2>/dev/null || true; }
+sum_metric() { awk -v n="$1" 'index($0, n) == 1 { s += $NF } END { printf "%d", s }'; }
+
+run_daemon() {
+  local mode=$1 port addr pid t0="" t1="" consumed=0 done=0 body rss deadline
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  addr="127.0.0.1:$port"
+  rm -rf "$WORK/state-$mode"
+  env ZHAOSHANG__KAFKA__BROKERS="$BROKERS" ZHAOSHANG__KAFKA__GROUP_ID="$RUN-$mode" \
+    ZHAOSHANG__KAFKA__INPUT_TOPICS="$TOPIC" ZHAOSHANG__KAFKA__OUTPUT_TOPIC="$RUN-$mode-events" \
+    ZHAOSHANG__KAFKA__OUTCOMES_TOPIC="$RUN-$mode-outcomes" ZHAOSHANG__KAFKA__DLQ_TOPIC="$RUN-$mode-dlq" \
+    ZHAOSHANG__KAFKA__TRANSACTIONAL_ID="$RUN-$mode" ZHAOSHANG__DELIVERY="$mode" \
+    ZHAOSHANG__KAFKA__PROPERTIES__SESSION_TIMEOUT_MS=6000 ZHAOSHANG__KAFKA__PROPERTIES__HEARTBEAT_INTERVAL_MS=1000 \
+    ZHAOSHANG__DEDUP__PATH="$WORK/state-$mode" ZHAOSHANG__METRICS__ADDRESS="$addr" ZHAOSHANG__LOG__LEVEL=warn \
+    "$BIN" run >"$WORK/$mode.log" 2>&1 &
+  pid=$!
+  deadline=$(( $(date +%s) + 1800 ))
+  while [ "$done" -lt "$COUNT" ] && [ "$(date +%s)" -lt "$deadline" ] && kill -0 "$pid" 2>/dev/null; do
+    body=$(scrape "$addr")
+    consumed=$(sum_metric zhaoshang_messages_consumed_total <<<"$body")
+    done=$(sum_metric 'zhaoshang_outcomes_total{' <<<"$body")
+    if [ -z "$t0" ] && [ "$consumed" -gt 0 ]; then t0=$(now); fi
+    sleep 0.2
+  done
+  t1=$(now)
+  rss=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || true
+  if [ "$done" -lt "$COUNT" ]; then echo "$mode: only $done of $COUNT outcomes (see $WORK/$mode.log)"; return; fi
+  python3 - "$mode" "$COUNT" "$t0" "$t1" "$RAW_RATE" "$rss" <<'PY'
+import sys
+mode, n, t0, t1, raw, rss = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+rate = n / (t1 - t0)
+print(f"{mode}: {n} articles in {t1 - t0:.1f} s = {rate:.0f} articles/s, {100 * rate / raw:.1f}% of raw ({raw:.0f}/s), peak RSS {rss / 1024:.0f} MiB")
+PY
+}
+
+echo "== zhaoshang run, at-least-once"
+run_daemon at_least_once
+echo "== zhaoshang run, exactly-once"
+run_daemon exactly_once
+echo "cpu: $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
