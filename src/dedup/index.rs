@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::fingerprint::{compare, Fingerprint};
 use super::{DedupError, DedupKey, DuplicateKind, Verdict};
 
-/// Candidates verified per lookup, most anchor hits first.
+/// Candidates verified per lookup, strongest anchor evidence first.
 pub const MAX_VERIFY: usize = 16;
 /// Articles remembered per anchor. An anchor shared by more articles is a
 /// stock phrase, useless for finding copies, so later articles skip it.
@@ -186,14 +186,18 @@ impl Matcher {
             }
             return Ok(Decision::Duplicate { of: e.article_id, similarity: 1.0, kind: DuplicateKind::Exact });
         }
-        let mut hits: HashMap<u64, usize> = HashMap::new();
+        // An anchor shared by few articles says more than a stock phrase
+        // shared by many: weigh each hit by the posting's rarity.
+        let mut hits: HashMap<u64, f64> = HashMap::new();
         for a in &fp.anchors {
-            for id in tables.postings(*a)? {
-                *hits.entry(id).or_default() += 1;
+            let ids = tables.postings(*a)?;
+            let weight = 1.0 / ids.len().max(1) as f64;
+            for id in ids {
+                *hits.entry(id).or_default() += weight;
             }
         }
-        let mut ranked: Vec<(u64, usize)> = hits.into_iter().collect();
-        ranked.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        let mut ranked: Vec<(u64, f64)> = hits.into_iter().collect();
+        ranked.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
         let mut best: Option<(f64, u64, Entry)> = None;
         for (id, _) in ranked.into_iter().take(MAX_VERIFY) {
             let Some(e) = tables.entry(id)?.filter(live) else { continue };
