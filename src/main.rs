@@ -1,25 +1,23 @@
-//! The `zhaoshang` binary: parses the command line and dispatches.
+//! The `zhaoshang` binary: parses the command line, dispatches each
+//! subcommand into the library, and owns the exit-code policy.
 
-use std::io::{self, IsTerminal, Write};
+use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use zhaoshang::config::{Config, DedupBackend, Sources};
-use zhaoshang::decode::DecodeLimits;
-use zhaoshang::dedup;
-use zhaoshang::pipeline::Pipeline;
+use zhaoshang::config::{Config, Sources};
+use zhaoshang::offline::{self, ProcessArgs};
 
 #[derive(Parser)]
 #[command(name = "zhaoshang", version, about = "Investment-promotion (招商引资) events from Chinese news")]
 struct Cli {
     /// A TOML config file layered over the built-in defaults.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
     /// An env file of ZHAOSHANG__SECTION__KEY=value lines (also $ZHAOSHANG_ENV_FILE).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_name = "FILE")]
     env_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
@@ -28,73 +26,54 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the pipeline over files, directories, .jsonl envelopes or stdin (`-`).
-    Process {
-        /// Inputs; `-` (the default) reads stdin.
-        #[arg(default_value = "-")]
-        paths: Vec<PathBuf>,
-        /// Write events here instead of stdout.
-        #[arg(long)]
-        events: Option<PathBuf>,
-        /// Write one outcome record per input here.
-        #[arg(long)]
-        outcomes: Option<PathBuf>,
-        /// Dedup state directory (overrides dedup.path).
-        #[arg(long)]
-        state: Option<PathBuf>,
-        /// Do not remember anything between runs.
-        #[arg(long)]
-        no_state: bool,
-    },
+    Process(ProcessArgs),
 }
 
+/// Exit codes, decided here and nowhere else (ripgrep's model):
+/// 0 — the run completed, whatever the outcomes (rejected inputs are
+///     outcomes, not failures), or the reader of stdout went away;
+/// 2 — a usage, configuration or I/O error (clap also exits 2 on bad usage).
 fn main() -> ExitCode {
     match run() {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("zhaoshang: error: {e:#}");
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("zhaoshang: error: {}", error_message(&err));
             ExitCode::from(2)
         }
     }
 }
 
-fn run() -> anyhow::Result<ExitCode> {
+/// The error and its causes on one line, skipping a cause whose text the
+/// message before it already includes (library errors often embed it).
+fn error_message(err: &anyhow::Error) -> String {
+    let mut msg = err.to_string();
+    let mut last = msg.clone();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !last.contains(&text) {
+            msg.push_str(": ");
+            msg.push_str(&text);
+        }
+        last = text;
+    }
+    msg
+}
+
+fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(&Sources::from_process(cli.config.clone(), cli.env_file.clone()))?;
-    match cli.command {
-        Command::Process { paths, events, outcomes, state, no_state } => {
-            let pipeline = Pipeline::new(DecodeLimits { max_input_bytes: config.pipeline.max_input_bytes })?;
-            let mut dedup_config = config.dedup.clone();
-            if let Some(dir) = state {
-                dedup_config.backend = DedupBackend::Embedded;
-                dedup_config.path = dir;
-            }
-            if no_state {
-                dedup_config.backend = DedupBackend::Memory;
-            }
-            let store = dedup::open(&dedup_config).context("cannot open the dedup store")?;
-            let mut events_out: Box<dyn Write> = match &events {
-                Some(p) => Box::new(io::BufWriter::new(
-                    std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-                )),
-                None => Box::new(io::BufWriter::new(io::stdout().lock())),
-            };
-            let mut outcomes_file = match &outcomes {
-                Some(p) => Some(io::BufWriter::new(
-                    std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-                )),
-                None => None,
-            };
-            let summary = zhaoshang::offline::process_all(
-                &pipeline,
-                store.as_ref(),
-                &paths,
-                events_out.as_mut(),
-                outcomes_file.as_mut().map(|f| f as &mut dyn Write),
-                |_| {},
-            )?;
-            let _ = io::stderr().is_terminal();
-            eprintln!("{summary}");
-            Ok(ExitCode::SUCCESS)
+    match &cli.command {
+        Command::Process(args) => {
+            offline::run_command(args, &config)?;
         }
     }
+    Ok(())
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            || e.downcast_ref::<offline::OfflineError>().is_some_and(offline::OfflineError::is_broken_pipe)
+    })
 }

@@ -2,33 +2,942 @@
 //!
 //! Implements `../shared/spec/events.md` sections 2.2–2.4: relevance,
 //! clause-level events, numbers in base units, qualifiers, region and period.
+//!
+//! The walk: sentences → clauses → quantities ([`number`]); each quantity
+//! becomes a measure only in a context that says what it counts (money near
+//! 投资/签约/资金, a 个 near 项目, a 家 near 企业, a 场 near 招商活动) and not
+//! when it is a threshold (`10亿元以上项目`). Measures of a clause group
+//! into facts; a fact's kind comes from the cue words of its clause, else
+//! from its sentence, else from the paragraph's last fact ([`lexicon`]).
 
+pub mod clause;
+pub mod lexicon;
+pub mod number;
 pub mod period;
 pub mod region;
+mod subjects;
 
-use crate::event::{ArticleMeta, Event};
+use chrono::NaiveDate;
+use regex::Regex;
+
+use crate::event::{
+    Approx, ArticleMeta, Event, EventKind, Evidence, Measure, Metric, Qualifiers, Region, Status, Subjects, EVENT_SCHEMA,
+    EXTRACTOR_VERSION,
+};
 use crate::normalize::Normalized;
+use clause::{Sentence, Span};
+use lexicon::{Cue, Lexicons};
+use number::{Classifier, NumberScanner, Quantity, Unit};
 
 /// Holds what is expensive to build once (division index, patterns) and is
 /// shared read-only across threads.
 pub struct Extractor {
     pub regions: region::Divisions,
+    numbers: NumberScanner,
+    lex: Lexicons,
+    subjects: subjects::SubjectFinder,
+    /// `计划总投资` / `投资额达` / `总投资` alone before an amount: the clause
+    /// only gives a figure for something named earlier in the sentence.
+    bare_investment: Regex,
+    /// `八市`, `5个县区`: a count of places as the subject.
+    places_counted: Regex,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
     #[error("the embedded division table is corrupt: {0}")]
     Divisions(String),
+    #[error("an extraction pattern failed to build: {0}")]
+    Pattern(String),
+}
+
+/// Smallest amount taken as an investment figure: `总投资67元` is a typo for
+/// 67亿元, not a fact.
+const MIN_AMOUNT: f64 = 1000.0;
+
+/// Deictic words for the article's own division (我市, 全省): a clause with
+/// one of these is about the article's region, not about an earlier place.
+const DEICTIC: &[&str] =
+    &["全省", "我省", "本省", "全市", "我市", "本市", "全县", "我县", "本县", "全区", "我区", "本区", "全州", "我州", "全盟", "我盟", "全旗", "我旗"];
+
+/// One measure before grouping, with what its context said about it.
+#[derive(Debug, Clone)]
+struct Fact {
+    q: Quantity,
+    metric: Metric,
+    approx: Option<Approx>,
+    scope: Option<String>,
+    /// A named project this amount is the investment of (`总投资115亿元的…项目`).
+    project: Option<String>,
+    is_project: bool,
+    /// A growth rate (`同比增长22.3%`), reported with the fact before it.
+    growth: bool,
+    /// Byte end of what belongs to this measure (the project name, if any).
+    reach: usize,
+}
+
+/// Measures that state one fact: a clause, or part of one.
+#[derive(Debug, Clone)]
+struct Group {
+    sentence: usize,
+    first_clause: usize,
+    last_clause: usize,
+    start: usize,
+    end: usize,
+    facts: Vec<Fact>,
+    kind: EventKind,
+    status: Option<Status>,
+    region: Option<Region>,
 }
 
 impl Extractor {
     pub fn new() -> Result<Self, ExtractError> {
-        Ok(Extractor { regions: region::Divisions::embedded()? })
+        let pat = |e: &dyn std::fmt::Display| ExtractError::Pattern(e.to_string());
+        Ok(Extractor {
+            regions: region::Divisions::embedded()?,
+            numbers: NumberScanner::new().map_err(|e| pat(&e))?,
+            lex: Lexicons::new().map_err(|e| pat(&e))?,
+            subjects: subjects::SubjectFinder::new().map_err(|e| pat(&e))?,
+            bare_investment: Regex::new(r"^(?:其中)?(?:计划|协议)?(?:总)?投资(?:额|总额)?(?:达到|达|为|约|近|超过|超)?$")
+                .map_err(|e| pat(&e))?,
+            places_counted: Regex::new(r"(?:^|[^0-9零〇一二两三四五六七八九十百千万亿])[0-9零〇一二两三四五六七八九十]+个?(?:县市区|地州市|县区|地市|省市|市|县|区)[^场级委政长民直属辖内]")
+                .map_err(|e| pat(&e))?,
+        })
     }
 
     /// All events of one article. Pure: same inputs, same events, same order.
     pub fn extract(&self, meta: &ArticleMeta, doc: &Normalized) -> Vec<Event> {
-        let _ = (meta, doc);
-        Vec::new()
+        let text = doc.text.as_str();
+        if !self.is_promotion(text) {
+            return Vec::new();
+        }
+        let sentences = clause::sentences(text);
+        let mut groups: Vec<Group> = Vec::new();
+        let mut paragraph_kind: Option<(usize, EventKind)> = None;
+        for (si, s) in sentences.iter().enumerate() {
+            let start = groups.len();
+            // a fact without any cue of its own continues the story so far
+            self.sentence_groups(text, si, s, paragraph_kind.map(|(_, k)| k), &mut groups);
+            if let Some(k) = groups[start..].iter().rev().map(|g| g.kind).find(|k| *k != EventKind::Project) {
+                paragraph_kind = Some((s.paragraph, k));
+            }
+        }
+        if groups.iter().all(|g| g.facts.iter().all(|f| f.growth)) {
+            return Vec::new();
+        }
+        let article_region = self.regions.article_region(meta.title.as_deref().or(doc.title.as_deref()), meta.source.as_deref(), text);
+        let published = period::publication_date(meta.published_at.as_deref(), text);
+        self.resolve_regions(text, &sentences, &mut groups, article_region.as_ref());
+        let groups = dedup(groups);
+        self.events(meta, text, &sentences, groups, published)
+    }
+
+    /// Whether the article is about investment promotion at all: a word of
+    /// the trade (招商, 引资, 集中签约, 到位资金…), or a project's total
+    /// investment told together with its signing, start or landing. Stock
+    /// reports, house prices, sports contracts and 家庭医生签约 have none.
+    fn is_promotion(&self, text: &str) -> bool {
+        self.lex.anchors.any(text)
+            || (text.contains("总投资") && ["签约", "开工", "落地", "落户", "投产"].iter().any(|w| text.contains(w)))
+    }
+
+    /// The facts of one sentence, appended to `out`.
+    fn sentence_groups(&self, text: &str, si: usize, s: &Sentence, paragraph_kind: Option<EventKind>, out: &mut Vec<Group>) {
+        let sentence_text = &text[s.span.start..s.span.end];
+        let plan = self.lex.plan_heads.any(sentence_text);
+        // cues of the whole sentence, absolute offsets
+        let cues: Vec<(usize, usize, Cue)> = self
+            .lex
+            .cues
+            .find(sentence_text)
+            .filter(|c| c.2 != Cue::Not)
+            .map(|(a, b, c)| (a + s.span.start, b + s.span.start, c))
+            .collect();
+        let first_new = out.len();
+        let mut last_count_metric: Option<Metric> = None;
+        for (ci, c) in s.clauses.iter().enumerate() {
+            let ctext = &text[c.start..c.end];
+            let qs: Vec<Quantity> = self
+                .numbers
+                .scan(ctext)
+                .into_iter()
+                .map(|mut q| {
+                    q.start += c.start;
+                    q.end += c.start;
+                    q
+                })
+                .collect();
+            if qs.is_empty() {
+                continue;
+            }
+            let mut facts = Vec::new();
+            let mut threshold_scope: Option<String> = None;
+            for (qi, q) in qs.iter().enumerate() {
+                let prev_end = if qi == 0 { c.start } else { qs[qi - 1].end };
+                let next_start = qs.get(qi + 1).map_or(c.end, |n| n.start);
+                match self.classify(text, s.span.start, *c, q, prev_end, next_start, last_count_metric) {
+                    Classified::Fact(f) => {
+                        if f.metric.is_count() {
+                            last_count_metric = Some(f.metric);
+                        }
+                        facts.push(*f)
+                    }
+                    Classified::Threshold(scope) => {
+                        threshold_scope.get_or_insert(scope);
+                    }
+                    Classified::Nothing => {}
+                }
+            }
+            if let Some(scope) = threshold_scope {
+                for f in facts.iter_mut().filter(|f| f.metric.is_count()) {
+                    f.scope = Some(scope.clone());
+                }
+            }
+            // split the clause's facts into groups: a repeated metric or a
+            // named project starts a new one
+            let mut clause_groups: Vec<Vec<Fact>> = Vec::new();
+            for f in facts {
+                let new_group = match clause_groups.last() {
+                    None => true,
+                    Some(g) => {
+                        f.is_project
+                            || f.growth != g[0].growth
+                            || g.iter().any(|h| h.is_project || (h.metric == f.metric && !f.growth))
+                    }
+                };
+                if new_group {
+                    clause_groups.push(vec![f]);
+                } else if let Some(g) = clause_groups.last_mut() {
+                    g.push(f);
+                }
+            }
+            let n = clause_groups.len();
+            let mut cursor = c.start;
+            for (gi, facts) in clause_groups.into_iter().enumerate() {
+                let start = skip_separators(text, cursor);
+                let end = if gi + 1 == n { c.end } else { facts.iter().map(|f| f.reach).max().unwrap_or(c.end).min(c.end) };
+                cursor = end;
+                let clause_cues: Vec<(usize, usize, Cue)> =
+                    cues.iter().copied().filter(|(a, b, _)| *a >= c.start && *b <= c.end).collect();
+                let prev_kind = out[first_new..].iter().rev().map(|g| g.kind).find(|k| *k != EventKind::Project);
+                let (kind, status) = self.decide_kind(&facts, &clause_cues, &cues, plan, prev_kind, paragraph_kind, *c);
+                if facts.iter().all(|f| f.growth) && prev_kind.is_none() {
+                    continue; // a growth rate of nothing we report
+                }
+                out.push(Group {
+                    sentence: si,
+                    first_clause: ci,
+                    last_clause: ci,
+                    start,
+                    end: end.max(start),
+                    facts,
+                    kind,
+                    status,
+                    region: None,
+                });
+            }
+        }
+        merge_amount_clauses(out, first_new);
+    }
+
+    /// Whether `q` is a measure, a threshold, or neither, from its context
+    /// inside clause `c`. `prev_end`/`next_start` bound the words that belong
+    /// to this quantity rather than to its neighbours.
+    fn classify(
+        &self,
+        text: &str,
+        sentence_start: usize,
+        c: Span,
+        q: &Quantity,
+        prev_end: usize,
+        next_start: usize,
+        last_count_metric: Option<Metric>,
+    ) -> Classified {
+        let clause_before = &text[c.start..q.start];
+        let sentence_before = &text[sentence_start..q.start];
+        let before = &text[prev_end..q.start];
+        let after = &text[q.end..next_start];
+        let near_before = tail_chars(before, 12);
+        let mut approx = q.approx.or_else(|| prefix_approx(before));
+        if after.starts_with("左右") {
+            approx = Some(Approx::About);
+        }
+        let after_paren = skip_parenthetical(after);
+        // `以上` before a noun makes a category (`10亿元以上项目`); at the end
+        // of a clause it only says "more than" (`引进项目50个以上`)
+        let limit = ["及以上", "以上", "以下"].iter().find_map(|w| after_paren.strip_prefix(w));
+        let limit_after = limit.is_some_and(|rest| rest.chars().next().is_some_and(is_han));
+        if limit.is_some() && !limit_after && !after_paren.starts_with("以下") {
+            approx = Some(Approx::MoreThan);
+        }
+        match q.unit {
+            Unit::Money(currency) => {
+                // `10亿元至50亿元项目`: a range bounds a category
+                let mut range = text[q.end..c.end].chars();
+                if range.next().is_some_and(|c| "至到-－~～—".contains(c))
+                    && range.next().is_some_and(|c| c.is_ascii_digit() || number::chinese_value(c.encode_utf8(&mut [0; 4])).is_some())
+                {
+                    return Classified::Threshold(format!("{}{}", q.text, take_chars(after, 8)));
+                }
+                // `八市到资超500亿元`: each of several places exceeds a mark
+                let per_place = approx == Some(Approx::MoreThan) && self.places_counted.is_match(clause_before);
+                if limit_after || per_place || is_category_amount(after_paren, near_before) {
+                    let scope_end = after.find("项目").map(|i| i + "项目".len()).filter(|i| *i <= 36);
+                    let scope = match scope_end {
+                        Some(e) => format!("{}{}", q.text, &after[..e]),
+                        None => format!("{}{}", q.text, take_chars(after_paren, 2)),
+                    };
+                    return Classified::Threshold(scope);
+                }
+                if self.lex.money_blockers.any(clause_before) {
+                    return Classified::Nothing;
+                }
+                // the money words may sit earlier in the sentence
+                // (`引进到位资金X亿元，完成全年目标任务Y亿元的Z%`)
+                let context = self.lex.money_context.any(sentence_before) || self.lex.money_context.any(take_chars(after, 8));
+                let bare_ok = !q.bare
+                    || ["投资", "金额", "资金", "总额", "签约额", "引资", "到位", "合同额", "协议额", "签约"]
+                        .iter()
+                        .any(|w| tail_chars(before, 6).contains(w));
+                if !context || !bare_ok || (currency == "CNY" && q.value < MIN_AMOUNT) {
+                    return Classified::Nothing;
+                }
+                let mut fact = Fact {
+                    q: q.clone(),
+                    metric: Metric::Amount,
+                    approx,
+                    scope: None,
+                    project: None,
+                    is_project: false,
+                    growth: false,
+                    reach: q.end,
+                };
+                if tail_chars(before, 8).contains("投资") {
+                    if let Some((name, reach)) = project_after(after) {
+                        fact.is_project = true;
+                        fact.project = Some(name);
+                        fact.reach = q.end + reach;
+                    }
+                }
+                if !fact.is_project && prev_end == c.start {
+                    if let Some(name) = named_project_in(clause_before) {
+                        fact.is_project = true;
+                        fact.project = Some(name);
+                    }
+                }
+                if !fact.is_project && self.bare_investment.is_match(clause_before.trim()) {
+                    if let Some(name) = named_project_before(text, c, self) {
+                        fact.is_project = true;
+                        fact.project = Some(name);
+                    }
+                }
+                Classified::Fact(Box::new(fact))
+            }
+            Unit::Count(classifier) => {
+                // `一个个`: reduplication, not a count
+                if limit_after || after.starts_with("以内") || after.starts_with('个') {
+                    return Classified::Nothing;
+                }
+                // a count that rests on a noun before it must end there:
+                // `项目…4个月` is a duration
+                let rest = ["及以上", "以上", "左右"].iter().find_map(|w| after.strip_prefix(w)).unwrap_or(after);
+                let ends_here = !rest.chars().next().is_some_and(is_han);
+                let metric = match classifier {
+                    Classifier::Item => {
+                        let after_words = cut_at_number(after, 16);
+                        let p_after = after_words.find("项目");
+                        let f_after = self.first_firm(after_words);
+                        // a noun before the count owns it only when nothing but
+                        // linking words and cues stand between (`项目合同达到267个`,
+                        // not `项目新增就业岗位2000个`)
+                        let p_before = near_before.rfind("项目").map(|i| i + "项目".len()).filter(|&e| self.linked(&near_before[e..]));
+                        let f_before = self.last_firm_end(near_before).filter(|&e| self.linked(&near_before[e..]));
+                        if let Some(i) = p_after {
+                            if after_words[i + "项目".len()..].starts_with('中') {
+                                return Classified::Nothing; // 签约的16个项目中: a reference
+                            }
+                        }
+                        match (p_after, f_after, p_before, f_before) {
+                            (Some(p), Some(f), _, _) if f < p => Metric::CompanyCount,
+                            (Some(_), _, _, _) => Metric::ProjectCount,
+                            (None, Some(_), _, _) => Metric::CompanyCount,
+                            (None, None, Some(_), _) | (None, None, None, Some(_)) if !ends_here => {
+                                return Classified::Nothing;
+                            }
+                            (None, None, Some(p), Some(f)) => {
+                                if f > p {
+                                    Metric::CompanyCount
+                                } else {
+                                    Metric::ProjectCount
+                                }
+                            }
+                            (None, None, Some(_), None) => Metric::ProjectCount,
+                            (None, None, None, Some(_)) => Metric::CompanyCount,
+                            (None, None, None, None) => {
+                                // `其中3个`, `已开工建设15个`: the same things as
+                                // the count before; `增加113个` is a difference
+                                let b = before.trim_end();
+                                let delta = ["增加", "减少", "增长", "下降", "多", "少"].iter().any(|w| tail_chars(b, 6).contains(w));
+                                let verb_only = b.chars().count() <= 6 && self.lex.cues.any(b);
+                                match last_count_metric {
+                                    Some(m) if b.ends_with("其中") || (ends_here && verb_only && !delta) => m,
+                                    _ => return Classified::Nothing,
+                                }
+                            }
+                        }
+                    }
+                    Classifier::Firm => {
+                        let after_words = cut_at_number(after, 10);
+                        if self.lex.firm_nouns.any(after_words) || self.lex.firm_nouns.any(near_before) {
+                            Metric::CompanyCount
+                        } else {
+                            return Classified::Nothing;
+                        }
+                    }
+                    Classifier::Occasion => {
+                        // `每季度一次`: a frequency; `举办一场`: narrative
+                        if tail_chars(before, 6).contains('每') || q.text.starts_with('一') {
+                            return Classified::Nothing; // 每季度一次: a frequency
+                        }
+                        let around = tail_chars(clause_before, 16);
+                        if self.lex.activity_nouns.any(around) || self.lex.activity_nouns.any(take_chars(after, 6)) {
+                            Metric::ActivityCount
+                        } else {
+                            return Classified::Nothing;
+                        }
+                    }
+                };
+                let scope = if metric == Metric::ProjectCount { project_scope(near_before) } else { None };
+                Classified::Fact(Box::new(Fact {
+                    q: q.clone(),
+                    metric,
+                    approx,
+                    scope,
+                    project: None,
+                    is_project: false,
+                    growth: false,
+                    reach: q.end,
+                }))
+            }
+            Unit::Percent => {
+                // Only growth rates: shares (占比) and ratios restate other
+                // figures. `增长22.3%`, `分别增长5.1%、3.8%`.
+                let lead = tail_chars(clause_before, 10);
+                let Some(g) = self.lex.growth.find(lead).last() else {
+                    return Classified::Nothing;
+                };
+                let between = &lead[g.1..];
+                if between.contains('占') || between.contains("比重") {
+                    return Classified::Nothing;
+                }
+                Classified::Fact(Box::new(Fact {
+                    q: q.clone(),
+                    metric: Metric::Percent,
+                    approx,
+                    scope: None,
+                    project: None,
+                    is_project: false,
+                    growth: true,
+                    reach: q.end,
+                }))
+            }
+        }
+    }
+
+    fn first_firm(&self, s: &str) -> Option<usize> {
+        self.lex.firm_nouns.find(s).next().map(|h| h.0)
+    }
+
+    fn last_firm_end(&self, s: &str) -> Option<usize> {
+        self.lex.firm_nouns.find(s).last().map(|h| h.1)
+    }
+
+    /// Whether `s`, between a noun and its count, holds only linking words
+    /// (共有, 达到, 为, 占) and cue words (开工, 合同).
+    fn linked(&self, s: &str) -> bool {
+        let mut rest = String::with_capacity(s.len());
+        let mut last = 0;
+        for (a, b, _) in self.lex.cues.find(s) {
+            rest.push_str(&s[last..a]);
+            last = b;
+        }
+        rest.push_str(&s[last..]);
+        rest.chars().count() <= 6 && rest.chars().all(|c| "共有达到为占合计总数约近超过逾分别已累计新增均是其中".contains(c) || c.is_whitespace())
+    }
+
+    /// The kind of a group of facts. Precedence: a target word anywhere in
+    /// the clause (力争/目标/任务: the figure is not yet real); a named
+    /// project; activities are promotion; else the nearest cue before the
+    /// first measure, else the nearest after it; else what the sentence,
+    /// then the paragraph, was about.
+    #[allow(clippy::too_many_arguments)]
+    fn decide_kind(
+        &self,
+        facts: &[Fact],
+        clause_cues: &[(usize, usize, Cue)],
+        sentence_cues: &[(usize, usize, Cue)],
+        plan: bool,
+        prev_kind: Option<EventKind>,
+        paragraph_kind: Option<EventKind>,
+        c: Span,
+    ) -> (EventKind, Option<Status>) {
+        let status = clause_cues.iter().any(|x| x.2 == Cue::Negotiating).then_some(Status::Negotiating);
+        let all_growth = facts.iter().all(|f| f.growth);
+        if all_growth {
+            return (prev_kind.or(paragraph_kind).unwrap_or(EventKind::Attraction), status);
+        }
+        if plan || clause_cues.iter().any(|x| x.2 == Cue::Kind(EventKind::Target)) {
+            return (EventKind::Target, status);
+        }
+        if facts.iter().any(|f| f.is_project) {
+            return (EventKind::Project, status);
+        }
+        if facts.iter().all(|f| f.metric == Metric::ActivityCount) {
+            return (EventKind::PromotionActivity, status);
+        }
+        let first = facts.first().map_or(c.start, |f| f.q.start);
+        let kind_of = |cue: Cue| match cue {
+            Cue::Kind(k) => Some(k),
+            Cue::Negotiating => Some(EventKind::Attraction),
+            Cue::Not => None,
+        };
+        let from_clause = clause_cues
+            .iter()
+            .rev()
+            .find(|x| x.1 <= first)
+            .or_else(|| clause_cues.iter().find(|x| x.0 >= first))
+            .and_then(|x| kind_of(x.2));
+        let kind = from_clause
+            .or(prev_kind)
+            .or_else(|| {
+                sentence_cues
+                    .iter()
+                    .rev()
+                    .find(|x| x.1 <= c.start)
+                    .or_else(|| sentence_cues.iter().find(|x| x.0 >= c.end))
+                    .and_then(|x| kind_of(x.2))
+            })
+            .or(paragraph_kind);
+        let firms_only = facts.iter().all(|f| matches!(f.metric, Metric::CompanyCount | Metric::ActivityCount));
+        let kind = match kind {
+            Some(EventKind::Target) => EventKind::Target,
+            // promotion counts visits and firms met, not projects or money
+            Some(EventKind::PromotionActivity) if !firms_only => EventKind::Attraction,
+            Some(k) => k,
+            None if firms_only => EventKind::PromotionActivity,
+            None => EventKind::Attraction,
+        };
+        (kind, status)
+    }
+
+    /// Region of each group: the division its own words name as actor, else
+    /// the group before it in the sentence, else a place that is the subject
+    /// of an earlier clause of the sentence, else the article's region.
+    fn resolve_regions(&self, text: &str, sentences: &[Sentence], groups: &mut [Group], article: Option<&Region>) {
+        for i in 0..groups.len() {
+            let g = &groups[i];
+            // an aside in brackets (`南疆（含吐鲁番、哈密）`) names no actor
+            let own = &*without_parentheticals(&text[g.start..g.end]);
+            let region = if self.regions.clause_region(own, None).is_some() || DEICTIC.iter().any(|d| own.contains(d)) {
+                self.regions.clause_region(own, article)
+            } else if i > 0 && groups[i - 1].sentence == g.sentence && groups[i - 1].kind != EventKind::Project {
+                groups[i - 1].region.clone()
+            } else {
+                let s = &sentences[g.sentence];
+                let mut found = None;
+                for c in s.clauses[..g.first_clause].iter().rev() {
+                    let ct = &*without_parentheticals(&text[c.start..c.end]);
+                    if DEICTIC.iter().any(|d| ct.contains(d)) {
+                        found = self.regions.clause_region(ct, article);
+                        break;
+                    }
+                    let subject = self.regions.mentions(ct).first().is_some_and(|m| m.start <= 3);
+                    if subject && self.regions.clause_region(ct, None).is_some() {
+                        found = self.regions.clause_region(ct, article);
+                        break;
+                    }
+                }
+                found.or_else(|| self.regions.clause_region(own, article))
+            };
+            groups[i].region = region;
+        }
+    }
+
+    fn events(
+        &self,
+        meta: &ArticleMeta,
+        text: &str,
+        sentences: &[Sentence],
+        groups: Vec<Group>,
+        published: Option<NaiveDate>,
+    ) -> Vec<Event> {
+        let mut offsets: Vec<usize> = groups.iter().flat_map(|g| [g.start, g.end]).collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        let chars = char_offsets(text, &offsets);
+        let char_at = |b: usize| offsets.binary_search(&b).map(|i| chars[i]).unwrap_or(0);
+        let mut out = Vec::with_capacity(groups.len());
+        for g in groups {
+            let s = &sentences[g.sentence];
+            let evidence = &text[g.start..g.end];
+            let sentence_text = &text[s.span.start..s.span.end];
+            let ctx_start = floor_char_boundary(text, g.start.saturating_sub(4000));
+            let context = &text[ctx_start..g.start];
+            let period = period::clause_period(evidence, context, published);
+            let measures: Vec<Measure> = g
+                .facts
+                .iter()
+                .map(|f| Measure {
+                    metric: f.metric,
+                    value: f.q.value,
+                    currency: match f.q.unit {
+                        Unit::Money(c) => Some(c.to_owned()),
+                        _ => None,
+                    },
+                    text: f.q.text.clone(),
+                })
+                .collect();
+            let scope = g.facts.iter().find_map(|f| f.scope.clone());
+            let approx = g.facts.iter().find_map(|f| f.approx);
+            let mut subjects: Subjects = self.subjects.find(sentence_text, evidence);
+            subjects.projects = g.facts.iter().filter_map(|f| f.project.clone()).collect();
+            let (start, end) = (char_at(g.start), char_at(g.end));
+            out.push(Event {
+                schema: EVENT_SCHEMA.to_owned(),
+                event_id: Event::compute_id(&meta.id, g.kind, start, end),
+                kind: g.kind,
+                region: g.region,
+                period,
+                measures,
+                qualifiers: Qualifiers { scope, approx, status: g.status },
+                subjects,
+                evidence: Evidence { text: evidence.to_owned(), start, end },
+                article: meta.clone(),
+                extractor_version: EXTRACTOR_VERSION.to_owned(),
+            });
+        }
+        out
     }
 }
+
+enum Classified {
+    Fact(Box<Fact>),
+    /// A threshold or category (`10亿元以上项目`): the scope it names.
+    Threshold(String),
+    Nothing,
+}
+
+/// A count clause followed by its amount clause (`签约项目12个，总投资30亿元`)
+/// is one fact.
+fn merge_amount_clauses(groups: &mut Vec<Group>, from: usize) {
+    let mut i = from + 1;
+    while i < groups.len() {
+        let (a, b) = (&groups[i - 1], &groups[i]);
+        let counts_only = |g: &Group| g.facts.iter().all(|f| f.metric.is_count());
+        let amounts_only = |g: &Group| g.facts.iter().all(|f| f.metric == Metric::Amount);
+        if a.sentence == b.sentence
+            && b.first_clause == a.last_clause + 1
+            && a.kind == b.kind
+            && a.kind != EventKind::Project
+            && counts_only(a)
+            && amounts_only(b)
+        {
+            let b = groups.remove(i);
+            let a = &mut groups[i - 1];
+            a.end = b.end;
+            a.last_clause = b.last_clause;
+            a.facts.extend(b.facts);
+            a.status = a.status.or(b.status);
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// A statement the text repeats (title and body, a recap) is one fact:
+/// later measures equal to an earlier one of the same kind, scope and
+/// project are dropped; groups left empty go.
+fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
+    drop_rounded_restatements(&mut groups);
+    let mut seen: Vec<(EventKind, Metric, Option<&'static str>, f64, bool, Option<String>, Option<String>)> = Vec::new();
+    let mut out = Vec::with_capacity(groups.len());
+    for mut g in groups {
+        let kind = g.kind;
+        g.facts.retain(|f| {
+            let cur = match f.q.unit {
+                Unit::Money(c) => Some(c),
+                _ => None,
+            };
+            let approx = f.approx.is_some();
+            let dup = seen.iter().any(|(k, m, c, v, a, scope, project)| {
+                let tol = if approx || *a { 0.005 } else { 1e-9 };
+                *k == kind
+                    && *m == f.metric
+                    && *c == cur
+                    && (v - f.q.value).abs() <= tol * v.abs().max(f.q.value.abs())
+                    && *scope == f.scope
+                    && (project.is_none() || f.project.is_none() || *project == f.project)
+            });
+            if !dup {
+                seen.push((kind, f.metric, cur, f.q.value, approx, f.scope.clone(), f.project.clone()));
+            }
+            !dup
+        });
+        if !g.facts.is_empty() && !g.facts.iter().all(|f| f.growth) {
+            out.push(g);
+        } else if !g.facts.is_empty() && out.last().is_some_and(|p: &Group| p.sentence == g.sentence) {
+            out.push(g);
+        }
+    }
+    out
+}
+
+/// `突破百亿元`, `近150亿元` in a headline restate a precise figure the
+/// body gives (`103.6亿元`, `149.9亿元`): the rounded one goes when a
+/// precise fact of the same kind, metric and scope is close enough.
+fn drop_rounded_restatements(groups: &mut [Group]) {
+    let precise: Vec<(EventKind, Metric, Unit, f64, Option<String>)> = groups
+        .iter()
+        .flat_map(|g| g.facts.iter().filter(|f| f.approx.is_none()).map(move |f| (g.kind, f.metric, f.q.unit, f.q.value, f.scope.clone())))
+        .collect();
+    for g in groups.iter_mut() {
+        let kind = g.kind;
+        g.facts.retain(|f| {
+            let close = |v: f64| match f.approx {
+                Some(Approx::About) => (v - f.q.value).abs() <= 0.05 * v.abs().max(f.q.value.abs()),
+                Some(Approx::MoreThan) => v >= f.q.value && v <= 1.2 * f.q.value,
+                None => false,
+            };
+            !precise.iter().any(|(k, m, u, v, scope)| *k == kind && *m == f.metric && *u == f.q.unit && *scope == f.scope && close(*v))
+        });
+    }
+}
+
+/// Character offsets of sorted byte offsets, in one pass.
+fn char_offsets(text: &str, sorted: &[usize]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(sorted.len());
+    let mut chars = 0;
+    let mut byte = 0;
+    for &b in sorted {
+        chars += text[byte..b].chars().count();
+        byte = b;
+        out.push(chars);
+    }
+    out
+}
+
+fn without_parentheticals(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['(', '（']) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut depth = 0u32;
+    for c in s.chars() {
+        match c {
+            '(' | '（' => depth += 1,
+            ')' | '）' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}')
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn skip_separators(text: &str, mut i: usize) -> usize {
+    for c in text[i..].chars() {
+        if matches!(c, '、' | '，' | ',' | ' ' | '　' | '；' | ';') {
+            i += c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// The last `n` characters of `s`.
+fn tail_chars(s: &str, n: usize) -> &str {
+    match s.char_indices().rev().nth(n.saturating_sub(1)) {
+        Some((i, _)) if n > 0 => &s[i..],
+        _ if n == 0 => "",
+        _ => s,
+    }
+}
+
+/// The first `n` characters of `s`.
+fn take_chars(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// The first `n` characters of `s`, stopping before any digit or quote:
+/// the words right after a count belong to it only up to the next number.
+fn cut_at_number(s: &str, n: usize) -> &str {
+    for (k, (i, c)) in s.char_indices().enumerate() {
+        if k >= n || c.is_ascii_digit() || number::chinese_value(c.encode_utf8(&mut [0; 4])).is_some() && c != '十' {
+            return &s[..i];
+        }
+    }
+    s
+}
+
+/// `（人民币，下同）以上` → `以上`.
+fn skip_parenthetical(s: &str) -> &str {
+    let t = s.trim_start();
+    if let Some(rest) = t.strip_prefix('（').or_else(|| t.strip_prefix('(')) {
+        if let Some(i) = rest.find(['）', ')']) {
+            return &rest[i + rest[i..].chars().next().map_or(1, |c| c.len_utf8())..];
+        }
+    }
+    t
+}
+
+/// 约/近 → about; 超/超过/逾/突破 → more than.
+fn prefix_approx(before: &str) -> Option<Approx> {
+    let b = tail_chars(before, 3);
+    for w in ["超过", "超", "逾", "突破", "多于"] {
+        if b.ends_with(w) {
+            return Some(Approx::MoreThan);
+        }
+    }
+    for w in ["约", "近", "将近", "接近", "大约"] {
+        if b.ends_with(w) {
+            return Some(Approx::About);
+        }
+    }
+    None
+}
+
+/// An amount that classifies things rather than measuring one: `50亿元项目`,
+/// `百亿元投资的大项目`, `都是300亿元的投资体量`, `均超过500亿元`.
+fn is_category_amount(after: &str, before: &str) -> bool {
+    let b = before.trim_end();
+    let b = b.strip_suffix('了').unwrap_or(b);
+    let b = ["超过", "超", "在", "是", "达", "达到"].iter().find_map(|w| b.strip_suffix(w)).unwrap_or(b);
+    if b.ends_with('均') || b.ends_with('都') || b.ends_with('个') || b.ends_with("一批") {
+        return true;
+    }
+    if after.starts_with('级') || after.starts_with("规模") {
+        return true;
+    }
+    let a = after.strip_prefix("的").unwrap_or(after);
+    let a = a.strip_prefix("投资的").unwrap_or(a);
+    for generic in ["重特大", "特大", "重大", "大", "产业", "工业", "外资", "内资", ""] {
+        if let Some(rest) = a.strip_prefix(generic) {
+            if rest.starts_with("项目") || rest.starts_with("企业") {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// `的中润高效光伏电池及金刚线切片项目…` after an amount: the project it is
+/// the investment of, and the byte length up to the end of its name.
+fn project_after(after: &str) -> Option<(String, usize)> {
+    let p = after.find("项目")?;
+    let head = &after[..p];
+    // linked by 的 (`…亿元的某某项目`), a list comma (`…亿元、年产…项目`)
+    // or a verb of building (`…亿元在该区建设某某项目`)
+    let name_start = if head.starts_with('、') {
+        '、'.len_utf8()
+    } else if let Some(i) = head.find('的') {
+        i + '的'.len_utf8()
+    } else {
+        ["新建", "建设", "打造", "实施", "投建", "兴建"].iter().filter_map(|v| head.find(v).map(|i| i + v.len())).min()?
+    };
+    let name = &after[name_start..p + "项目".len()];
+    if name.chars().count() > 40 {
+        return None;
+    }
+    Some((name.trim_matches(['“', '”', '"']).to_owned(), p + "项目".len()))
+}
+
+/// Generic heads that do not name a project (`签约项目`, `重点项目`).
+const GENERIC_PROJECT_HEADS: &[&str] = &[
+    "签约", "重点", "招商", "引资", "重大", "合作", "产业", "投资", "外资", "内资", "工业", "农业", "大", "新", "好", "续建", "新建",
+    "在建", "意向", "储备", "优质", "高新", "这些", "该", "的", "类", "等", "个", "批", "合同", "攻坚",
+];
+
+/// A project named, without a count, in an earlier clause of the sentence
+/// (`…与某公司就某示范园区项目签订协议，计划投资10亿元`).
+fn named_project_before(text: &str, c: Span, ex: &Extractor) -> Option<String> {
+    // the clause right before `c` in the same sentence
+    let before = &text[..c.start];
+    let prev_end = before.trim_end_matches([',', '，', ' ']).len();
+    let prev_start = before[..prev_end].rfind(['，', ',', '。', '；', ';', '\n', '：', ':']).map_or(0, |i| {
+        i + before[i..].chars().next().map_or(1, |ch| ch.len_utf8())
+    });
+    let prev = &text[prev_start..prev_end];
+    if !ex.numbers.scan(prev).is_empty() {
+        return None;
+    }
+    let p = prev.rfind("项目")?;
+    let head = &prev[..p];
+    if head.chars().count() < 4 || GENERIC_PROJECT_HEADS.iter().any(|g| head.ends_with(g)) {
+        return None;
+    }
+    let name_start = head.rfind(['就', '与', '和', '为', '是', '对', '、', '“']).map_or(0, |i| {
+        i + head[i..].chars().next().map_or(1, |ch| ch.len_utf8())
+    });
+    let name = &prev[name_start..p + "项目".len()];
+    (name.chars().count() >= 6).then(|| name.to_owned())
+}
+
+/// `某某产业园项目总投资达60亿元`: a named project right before its
+/// investment, in the same clause.
+fn named_project_in(clause_before: &str) -> Option<String> {
+    let t = clause_before.trim_end();
+    let t = ["达到", "达", "为", "约", "近", "超过", "超"].iter().find_map(|w| t.strip_suffix(w)).unwrap_or(t);
+    let t = ["总投资额", "投资总额", "总投资", "投资额", "投资"].iter().find_map(|w| t.strip_suffix(w))?;
+    let t = t.strip_suffix("计划").unwrap_or(t);
+    let head = t.strip_suffix("项目")?;
+    if head.chars().count() < 4 || GENERIC_PROJECT_HEADS.iter().any(|g| head.ends_with(g)) {
+        return None;
+    }
+    let name_start = head.rfind(['就', '与', '和', '为', '是', '对', '、', '“', '的', '在']).map_or(0, |i| {
+        i + head[i..].chars().next().map_or(1, |ch| ch.len_utf8())
+    });
+    let name = &t[name_start..];
+    (name.chars().count() >= 6).then(|| name.trim_matches(['“', '”', '"']).to_owned())
+}
+
+/// `其中高技术项目255个` → `高技术项目`: the subset a count is about, when
+/// the 项目 is right before the number (`项目共有`, `项目达`).
+fn project_scope(near_before: &str) -> Option<String> {
+    let p = near_before.rfind("项目")?;
+    let link = &near_before[p + "项目".len()..];
+    if link.chars().count() > 4 || !link.chars().all(|c| "共有达到为占合计总数约近超过分别".contains(c)) {
+        return None;
+    }
+    let head = &near_before[..p];
+    let start = ["其中", "中", "、", "等", "的", "签约", "开工", "建成", "投产", "引进", "招引", "在谈", "落地", "落户", "共", "新", "累计", "全市", "全省", "全县"]
+        .iter()
+        .filter_map(|w| head.rfind(w).map(|i| i + w.len()))
+        .max()
+        .unwrap_or(0);
+    let modifier = head[start..].trim();
+    let n = modifier.chars().count();
+    if n == 0 || n > 8 || modifier.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if ["招商引资", "招商", "重点", "重大", "合同", "签约", "投资"].contains(&modifier) {
+        return None;
+    }
+    Some(format!("{modifier}项目"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,16 +1,84 @@
 //! Period resolution: 今年, 去年底, 上半年, 1-8月, 2021年 → a year, using the
 //! article's publication date as the anchor for relative expressions.
+//!
+//! A clause's own words win; then a year stated earlier in its paragraph,
+//! then earlier in the article (a report opens with 2021年,… and the rest
+//! of it speaks of that year). Comparisons (比去年同期, 较2020年) name a
+//! baseline, never the period of the fact.
 
-use chrono::NaiveDate;
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Datelike, NaiveDate};
+use regex::Regex;
 
 use crate::event::Period;
+
+/// Year-month-day as headers write it: 2024-05-12, 2020/10/11, 2020年10月11日.
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})").expect("date pattern")
+});
+
+/// The part of a year after a year word: 上半年, 1-8月, 一季度, 年底 …
+const PART: &str = r"(?:上半年|下半年|全年|年底|年末|年初以来|年初至今|年初|以来|前[一二三四1-4两]季度|第?[一二三四1-4]季度|前\d{1,2}个?月|前[一二三四五六七八九十]{1,2}个?月|\d{1,2}\s*[-—–~至到]\s*\d{1,2}\s*月份?|\d{1,2}月份?(?:底|末|以来)?)";
+
+/// Every time expression a clause may hold, in one alternation so the
+/// leftmost one wins: an explicit year (with its part), a relative year
+/// (with its part), or a part alone.
+static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
+    let explicit = r"(?P<y>(?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3})\s*年(?:度)?";
+    let relative = r"(?P<r>今年|本年度|本年|年内|当年|去年|上年度|上年|前年|明年|来年|次年)";
+    let now = r"(?P<n>今天|今日|当天|日前|近日|截至目前|目前)";
+    Regex::new(&format!(r"{explicit}(?P<yp>{PART})?|{relative}(?P<rp>{PART}|底|初|末)?|{now}|(?P<p>{PART})"))
+        .expect("anchor pattern")
+});
+
+/// Words before a time expression that make it a comparison baseline.
+const BASELINE_BEFORE: &[&str] = &["比", "较", "同比", "对比", "相比", "高于", "低于", "超过", "与", "和"];
+/// Words in a clause that make it a plan: its months are ahead, not behind.
+const PLAN_WORDS: &[&str] = &["力争", "目标", "计划", "预计", "确保", "将", "任务"];
 
 /// When the article was published: the envelope's `published_at`, else a
 /// date in the header lines (发布时间:2022-08-23, 2024-05-12 01:12,
 /// 2020年10月11日, a dateline such as 10月11日讯 with the year unknown → None).
 pub fn publication_date(published_at: Option<&str>, text: &str) -> Option<NaiveDate> {
-    let _ = (published_at, text);
-    None
+    if let Some(p) = published_at.map(str::trim).filter(|p| !p.is_empty()) {
+        if let Ok(dt) = DateTime::parse_from_rfc3339(p) {
+            return Some(dt.date_naive());
+        }
+        if let Some(d) = find_date(p) {
+            return Some(d);
+        }
+    }
+    // The header: lines before the first paragraph-length line (furniture,
+    // title, source, date), and the opening words of that first paragraph.
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    for (n, line) in lines.by_ref().enumerate() {
+        let long = line.chars().count() >= 60;
+        if long || n >= 8 {
+            let opening: String = line.chars().take(24).collect();
+            if let Some(d) = find_date(&opening) {
+                return Some(d);
+            }
+            break;
+        }
+        if let Some(d) = find_date(line) {
+            return Some(d);
+        }
+    }
+    // A labelled date anywhere, as footers give it (发布时间：2022-08-23).
+    text.lines()
+        .filter(|l| l.chars().count() < 80)
+        .filter(|l| ["发布时间", "发布日期", "发表时间", "发稿时间", "日期:", "日期：", "时间:", "时间："].iter().any(|c| l.contains(c)))
+        .find_map(find_date)
+}
+
+fn find_date(s: &str) -> Option<NaiveDate> {
+    DATE.captures_iter(s).find_map(|c| {
+        let y = c[1].parse().ok()?;
+        let m = c[2].parse().ok()?;
+        let d = c[3].parse().ok()?;
+        NaiveDate::from_ymd_opt(y, m, d)
+    })
 }
 
 /// The period a clause speaks of: an explicit year (2021年, 二〇二一年), a
@@ -18,6 +86,252 @@ pub fn publication_date(published_at: Option<&str>, text: &str) -> Option<NaiveD
 /// 一季度) anchored on `published`. `context` is the text before the clause
 /// (same paragraph first), for a year stated earlier and still in force.
 pub fn clause_period(clause: &str, context: &str, published: Option<NaiveDate>) -> Period {
-    let _ = (clause, context, published);
-    Period::default()
+    let paragraph = context.rsplit('\n').next().unwrap_or("");
+    let earlier = &context[..context.len() - paragraph.len()];
+    // The year in force before this clause: the paragraph's last, else the article's last.
+    // The year in force before this clause: the last framing year of the
+    // paragraph, else of the text before it, else the first year the text
+    // states at all (a lead such as 县长宣布2021年…项目集中开工).
+    let inherited = || {
+        last_year(paragraph, published).or_else(|| last_year(earlier, published)).or_else(|| {
+            anchors(context).into_iter().find_map(|a| match a.kind {
+                Kind::Explicit(y) => Some(y),
+                _ => None,
+            })
+        })
+    };
+    let plan = PLAN_WORDS.iter().any(|w| clause.contains(w));
+    if let Some(a) = anchors(clause).into_iter().next() {
+        let year = match a.kind {
+            Kind::Explicit(y) => Some(y),
+            Kind::Relative(offset) => published.map(|d| d.year() + offset),
+            Kind::Now => published.map(|d| d.year()).or_else(inherited),
+            Kind::SameYear => inherited().or(published.map(|d| d.year())),
+            Kind::NextYear => inherited().or(published.map(|d| d.year())).map(|y| y + 1),
+            Kind::Part { last_month } => match inherited() {
+                Some(y) => Some(y),
+                // 1-11月 in an article of January is last year's tally.
+                None => published.map(|d| {
+                    let behind = !plan && last_month.is_some_and(|m| m > d.month());
+                    d.year() - i32::from(behind)
+                }),
+            },
+        };
+        return Period { text: Some(a.text), year };
+    }
+    // No time words: the year under discussion, else the news is of its day.
+    Period { text: None, year: inherited().or(published.map(|d| d.year())) }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Explicit(i32),
+    /// 今年 0, 去年 −1, 明年 +1, 前年 −2: relative to publication.
+    Relative(i32),
+    /// 当年: the year under discussion.
+    SameYear,
+    /// 今天, 日前, 目前: the time of publication.
+    Now,
+    /// 次年: the year after the one under discussion.
+    NextYear,
+    /// 上半年, 1-8月 with no year: the year under discussion, else publication's.
+    Part { last_month: Option<u32> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Anchor {
+    text: String,
+    kind: Kind,
+    /// Whether the expression frames what follows it, so that it stays in force.
+    topic: bool,
+}
+
+/// Whether an expression right after `before` opens a clause or a sentence.
+fn opens_clause(before: &str) -> bool {
+    before.is_empty()
+        || before.ends_with(['\n', '。', ',', '，', ';', '；', ':', '：', '!', '！', '?', '？', ')', '）', '“', '"'])
+        || ["其中", "截至", "截止", "到", "在"].iter().any(|w| before.ends_with(w))
+}
+
+/// Time expressions of `s`, left to right, baselines (比去年同期) left out.
+fn anchors(s: &str) -> Vec<Anchor> {
+    let mut out = Vec::new();
+    for c in ANCHOR.captures_iter(s) {
+        let Some(m) = c.get(0) else { continue };
+        let before = s[..m.start()].trim_end();
+        let after = &s[m.end()..];
+        if BASELINE_BEFORE.iter().any(|w| before.ends_with(w)) || after.starts_with("同期") {
+            continue;
+        }
+        let kind = if let Some(y) = c.name("y") {
+            let Some(y) = parse_year(y.as_str()) else { continue };
+            Kind::Explicit(y)
+        } else if let Some(r) = c.name("r") {
+            match r.as_str() {
+                "今年" | "本年度" | "本年" | "年内" => Kind::Relative(0),
+                "去年" | "上年度" | "上年" => Kind::Relative(-1),
+                "前年" => Kind::Relative(-2),
+                "明年" | "来年" => Kind::Relative(1),
+                "次年" => Kind::NextYear,
+                _ => Kind::SameYear,
+            }
+        } else if c.name("n").is_some() {
+            Kind::Now
+        } else {
+            Kind::Part { last_month: last_month(m.as_str()) }
+        };
+        // A year that opens its clause or is set off by a comma is the topic
+        // of what follows (2021年,全市…); one inside a phrase (10个2020年度
+        // 先进集体) qualifies a noun; one with 以来 spans up to now.
+        let topic = (opens_clause(before) || after.trim_start().starts_with([',', '，']))
+            && !m.as_str().ends_with("以来");
+        out.push(Anchor { text: m.as_str().trim().to_owned(), kind, topic });
+    }
+    out
+}
+
+/// The year in force at the end of `s`: its last explicit or relative year.
+fn last_year(s: &str, published: Option<NaiveDate>) -> Option<i32> {
+    anchors(s).into_iter().rev().filter(|a| a.topic).find_map(|a| match a.kind {
+        Kind::Explicit(y) => Some(y),
+        Kind::Relative(offset) => published.map(|d| d.year() + offset),
+        _ => None,
+    })
+}
+
+fn parse_year(s: &str) -> Option<i32> {
+    let digits: String = s
+        .chars()
+        .map(|c| match c {
+            '〇' | '零' => '0',
+            '一' => '1',
+            '二' => '2',
+            '三' => '3',
+            '四' => '4',
+            '五' => '5',
+            '六' => '6',
+            '七' => '7',
+            '八' => '8',
+            '九' => '9',
+            c => c,
+        })
+        .collect();
+    digits.parse().ok().filter(|y| (1949..=2100).contains(y))
+}
+
+/// The last month a part of a year covers, when it says: 1-8月 → 8,
+/// 前三季度 → 9, 上半年 → 6; 全年 and 以来 say nothing.
+fn last_month(part: &str) -> Option<u32> {
+    let num = |c: char| -> Option<u32> { "一二三四五六七八九十".chars().position(|d| d == c).map(|i| i as u32 + 1) };
+    if part.contains("上半年") {
+        return Some(6);
+    }
+    if part.contains("下半年") {
+        return Some(12);
+    }
+    if let Some(i) = part.find("季度") {
+        let q = part[..i].chars().last().and_then(|c| c.to_digit(10).or_else(|| num(c)))?;
+        return Some(q * 3);
+    }
+    let digits: Vec<u32> = part
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|d| d.parse().ok())
+        .filter(|&m| (1..=12).contains(&m))
+        .collect();
+    if part.contains('月') {
+        if let Some(&m) = digits.last() {
+            return Some(m);
+        }
+        // 前七个月
+        let cn: String = part.chars().filter(|c| num(*c).is_some()).collect();
+        return match cn.chars().collect::<Vec<_>>()[..] {
+            [c] => num(c),
+            ['十', c] => num(c).map(|n| 10 + n),
+            _ => None,
+        };
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    }
+
+    #[test]
+    fn publication_date_from_envelope_then_header() {
+        let cases: &[(Option<&str>, &str, Option<&str>)] = &[
+            (Some("2024-05-12T01:12:00+08:00"), "", Some("2024-05-12")),
+            (Some("2024-05-11T20:30:00-05:00"), "", Some("2024-05-11")),
+            (Some("2022-08-23"), "", Some("2022-08-23")),
+            (Some("2022-08-23 10:57:00"), "", Some("2022-08-23")),
+            (Some("  "), "分享\n招商工作推进会召开\n2024-05-12 01:12  来源:某市人民政府\n正文。", Some("2024-05-12")),
+            (None, "首页 > 新闻\n某县签约仪式举行\n发布时间:2022-08-23 阅读:12\n", Some("2022-08-23")),
+            (None, "标题\n2020年10月11日 星期日\n", Some("2020-10-11")),
+            (None, "标题\n时间:2020/10/11\n", Some("2020-10-11")),
+            // A dateline without a year, and a date deep in the body: no publication date.
+            (
+                None,
+                "某网10月11日讯 日前,某县举行第三季度招商项目集中签约仪式,共签约招商项目17个,计划总投资44.8亿元,其中新签约项目9个。\n项目于2019年3月5日开工。",
+                None,
+            ),
+            (None, "标题\n2020-02-30\n", None),
+        ];
+        for (env, text, want) in cases {
+            assert_eq!(publication_date(*env, text), want.and_then(date), "{env:?} {text}");
+        }
+    }
+
+    #[test]
+    fn clause_periods() {
+        let pub2020 = date("2020-10-11");
+        let pub_jan = date("2021-01-15");
+        let cases: &[(&str, &str, Option<NaiveDate>, Option<&str>, Option<i32>)] = &[
+            ("2021年全市签约项目655个", "", pub2020, Some("2021年"), Some(2021)),
+            ("二〇二一年签约项目30个", "", None, Some("二〇二一年"), Some(2021)),
+            ("2021年1-8月引进资金80亿元", "", None, Some("2021年1-8月"), Some(2021)),
+            ("今年以来签约项目20个", "", pub2020, Some("今年以来"), Some(2020)),
+            ("力争今年到位资金120亿元", "", pub2020, Some("今年"), Some(2020)),
+            ("去年底累计签约项目50个", "", pub2020, Some("去年底"), Some(2019)),
+            ("上年度完成投资30亿元", "", pub2020, Some("上年度"), Some(2019)),
+            ("明年计划引进项目40个", "", pub2020, Some("明年"), Some(2021)),
+            ("前年签约项目10个", "", pub2020, Some("前年"), Some(2018)),
+            ("上半年签约项目15个", "", pub2020, Some("上半年"), Some(2020)),
+            ("1—8月到位资金60亿元", "", pub2020, Some("1—8月"), Some(2020)),
+            ("前三季度签约项目33个", "", pub2020, Some("前三季度"), Some(2020)),
+            // A January report of 1-11月 speaks of the year before.
+            ("1-11月签约项目90个", "", pub_jan, Some("1-11月"), Some(2020)),
+            ("力争上半年开工项目20个", "", pub_jan, Some("上半年"), Some(2021)),
+            // A year stated earlier in the paragraph, or the article, still applies.
+            ("签约项目655个", "2019年,全市招商工作稳步推进,", pub2020, None, Some(2019)),
+            ("签约项目655个", "2019年,全市招商工作稳步推进。\n聚焦重点领域,", pub2020, None, Some(2019)),
+            ("上半年签约项目15个", "2019年,全市招商工作稳步推进,", pub2020, Some("上半年"), Some(2019)),
+            ("当年建成项目104个", "2019年签约项目300个,", pub2020, Some("当年"), Some(2019)),
+            // Baselines are not periods.
+            ("比去年同期增加113个", "今年1-8月,", pub2020, None, Some(2020)),
+            ("较2019年增长20%", "", None, None, None),
+            ("今年1-8月落实项目4684个,比去年同期增加113个", "", pub2020, Some("今年1-8月"), Some(2020)),
+            // Relative words need the publication date.
+            ("今年签约项目20个", "", None, Some("今年"), None),
+            // No time words: the year in force, else the year of publication.
+            ("签约项目20个", "", pub2020, None, Some(2020)),
+            ("签约项目20个", "", None, None, None),
+            // Without a publication date, the only year the text gives is the best guess.
+            ("今天集中开工的40个项目", "2019年以来,我县签约项目80个。", None, Some("今天"), Some(2019)),
+            ("今天集中开工的40个项目", "我县签约项目80个。", None, Some("今天"), None),
+            ("今天集中开工的40个项目", "", pub2020, Some("今天"), Some(2020)),
+            // Only a year that frames what follows stays in force.
+            ("争取专项资金200万元", "2019年,全市招商工作稳步推进。\n对10个2018年度先进集体进行了重奖。", pub2020, None, Some(2019)),
+            ("签约项目24个", "2019年启动攻坚。\n2018年以来,我县不断优化环境,", None, None, Some(2019)),
+            ("签约项目24个", "县长宣布2019年一季度项目开工。\n2018年以来,我县不断优化环境,", None, None, Some(2019)),
+            ("一季度到位资金43亿元", "2019年以来,全区不断完善机制,", None, Some("一季度"), Some(2019)),
+        ];
+        for (clause, ctx, published, text, year) in cases {
+            let p = clause_period(clause, ctx, *published);
+            assert_eq!((p.text.as_deref(), p.year), (*text, *year), "{clause} | {ctx}");
+        }
+    }
 }

@@ -1,0 +1,210 @@
+//! The word lists extraction reads context with: event-kind cues, money
+//! contexts and their blockers, count nouns, relevance anchors, industries.
+//!
+//! Each list is one aho-corasick automaton (leftmost-longest, so `目标企业`
+//! beats `目标` and `项目投资` beats `投资`), built once in [`Lexicons::new`].
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::event::EventKind;
+
+/// A word list whose entries carry a tag.
+pub struct Lexicon<T: Copy> {
+    ac: AhoCorasick,
+    tags: Vec<T>,
+}
+
+impl<T: Copy> Lexicon<T> {
+    pub fn new(entries: &[(&str, T)]) -> Result<Self, aho_corasick::BuildError> {
+        let ac = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(entries.iter().map(|(w, _)| *w))?;
+        Ok(Lexicon { ac, tags: entries.iter().map(|(_, t)| *t).collect() })
+    }
+
+    /// Non-overlapping hits as (start, end, tag), byte offsets.
+    pub fn find<'a>(&'a self, text: &'a str) -> impl Iterator<Item = (usize, usize, T)> + 'a {
+        let tags = &self.tags;
+        self.ac.find_iter(text).map(move |m| (m.start(), m.end(), tags[m.pattern().as_usize()]))
+    }
+
+    pub fn any(&self, text: &str) -> bool {
+        self.ac.is_match(text)
+    }
+}
+
+/// What a cue word says about the fact next to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cue {
+    Kind(EventKind),
+    /// 在谈: attraction, still under negotiation.
+    Negotiating,
+    /// A word that contains a cue but is not one (`目标企业`, `落实到位`).
+    Not,
+}
+
+const SIGNING: Cue = Cue::Kind(EventKind::Signing);
+const TARGET: Cue = Cue::Kind(EventKind::Target);
+const FUNDS: Cue = Cue::Kind(EventKind::FundsInPlace);
+const START: Cue = Cue::Kind(EventKind::ConstructionStart);
+const DONE: Cue = Cue::Kind(EventKind::Completion);
+const ATTRACT: Cue = Cue::Kind(EventKind::Attraction);
+const PROMO: Cue = Cue::Kind(EventKind::PromotionActivity);
+const PROGRESS: Cue = Cue::Kind(EventKind::InvestmentProgress);
+
+const CUES: &[(&str, Cue)] = &[
+    ("签约", SIGNING),
+    ("签订", SIGNING),
+    ("签下", SIGNING),
+    ("签署", SIGNING),
+    ("合同", SIGNING),
+    ("协议", SIGNING),
+    ("力争", TARGET),
+    ("目标", TARGET),
+    ("任务", TARGET),
+    ("确保", TARGET),
+    ("年度计划", TARGET),
+    ("计划任务", TARGET),
+    ("力求", TARGET),
+    ("计划引进", TARGET),
+    ("计划签约", TARGET),
+    ("计划开工", TARGET),
+    ("计划完成", TARGET),
+    ("计划实现", TARGET),
+    ("计划招引", TARGET),
+    ("计划举办", TARGET),
+    ("计划开展", TARGET),
+    ("预计全年", TARGET),
+    ("到位", FUNDS),
+    ("到资", FUNDS),
+    ("实际使用外资", FUNDS),
+    ("实际利用外资", FUNDS),
+    ("开工", START),
+    ("建成", DONE),
+    ("投产", DONE),
+    ("竣工", DONE),
+    ("达产", DONE),
+    ("招引", ATTRACT),
+    ("引进", ATTRACT),
+    ("落地", ATTRACT),
+    ("落户", ATTRACT),
+    ("入驻", ATTRACT),
+    ("注册成立", ATTRACT),
+    ("新设", ATTRACT),
+    ("在谈", Cue::Negotiating),
+    ("推介", PROMO),
+    ("考察", PROMO),
+    ("对接", PROMO),
+    ("外出招商", PROMO),
+    ("招商活动", PROMO),
+    ("洽谈", PROMO),
+    ("邀请", PROMO),
+    ("参展", PROMO),
+    ("拜访", PROMO),
+    ("走访", PROMO),
+    ("恳谈", PROMO),
+    ("完成投资", PROGRESS),
+    ("项目投资", PROGRESS),
+    ("累计投资", PROGRESS),
+    // look like cues, are not
+    ("目标企业", Cue::Not),
+    ("目标区域", Cue::Not),
+    ("落实到位", Cue::Not),
+    ("服务到位", Cue::Not),
+    ("引进来", Cue::Not),
+    ("项目投资额", Cue::Not),
+    ("计划总投资", Cue::Not),
+    ("计划投资", Cue::Not),
+];
+
+/// Words around an amount that make it investment money.
+const MONEY_CONTEXT: &[&str] = &[
+    "投资", "签约", "签订", "签下", "金额", "资金", "引资", "到资", "到位", "总额", "合同", "协议", "项目", "外资", "内资",
+];
+
+/// Words before an amount that make it some other money (prices, trade,
+/// earnings, budgets, fixed-asset statistics, transfer fees).
+const MONEY_BLOCKERS: &[&str] = &[
+    "成交", "销售", "产值", "营收", "收入", "利润", "净利", "亏损", "税", "市值", "股价", "股本", "价格", "均价", "房价",
+    "工资", "薪", "补贴", "奖励", "奖金", "罚", "捐", "生产总值", "GDP", "消费", "零售", "出口", "进口", "进出口",
+    "贸易额", "交易额", "存款", "贷款", "保费", "票房", "营业额", "预算", "支出", "财政", "固定资产投资", "转会",
+    "违约金", "身价", "年薪", "估值", "募资", "募集", "融资", "债", "租金", "造价", "工业投资", "民间投资",
+    "基础设施投资", "房地产开发投资", "房地产投资", "技改投资", "制造业投资", "基建投资",
+];
+
+/// Nouns a 家/户/个 count of firms is about.
+const FIRM_NOUNS: &[&str] = &["企业", "央企", "国企", "外企", "客商", "公司", "商家", "商户", "投资商", "市场主体", "500强"];
+
+/// Nouns around 场/次/批次 that make it a promotion activity.
+const ACTIVITY_NOUNS: &[&str] = &[
+    "活动", "招商", "考察", "推介", "洽谈", "对接", "会", "走访", "拜访", "座谈", "展", "论坛", "路演", "接待", "客商",
+    "拜会", "出访",
+];
+
+/// An article with none of these is not about investment promotion,
+/// whatever its numbers (stock reports, house prices, sports contracts).
+const ANCHORS: &[&str] = &[
+    "招商", "引资", "招引", "投资促进", "到位资金", "集中签约", "集中开工", "签约项目", "项目签约", "合同项目", "签约仪式",
+    "签约活动", "引进项目", "引进外资", "利用外资", "使用外资", "项目集中", "开工仪式", "开工活动", "投产仪式", "竣工投产",
+];
+
+/// Phrases that put a whole sentence in the future: a plan's content.
+const PLAN_HEADS: &[&str] = &[
+    "方案提出", "方案明确", "方案要求", "规划提出", "规划明确", "计划提出", "意见提出", "通知要求", "目标是", "要求到",
+];
+
+/// Growth words before a percentage: the percentages a fact's reader wants.
+const GROWTH: &[&str] = &["增长", "增幅", "增速", "上升", "提高", "增加"];
+
+/// Industry names for `subjects.industries`: sectors promotion news
+/// names, longest first where one contains another (leftmost-longest).
+pub const INDUSTRIES: &[&str] = &[
+    "高端装备制造", "装备制造", "航天科技", "航空航天", "光电子", "新材料", "新能源", "新能源汽车", "汽车零部件", "生物医药",
+    "医药", "电子信息", "新一代信息技术", "信息技术", "数字经济", "大数据", "云计算", "人工智能", "集成电路", "半导体",
+    "光伏", "储能", "氢能", "风电", "现代农业", "农产品加工", "食品加工", "文化旅游", "文旅", "商贸物流", "现代物流",
+    "物流", "精细化工", "化工", "大健康", "康养", "生态环保", "节能环保", "绿色环保", "纺织服装", "先进制造业",
+    "现代服务业", "金融", "智能制造", "机械装备", "工程机械", "新型材料", "照明电气", "冶金", "有色金属", "稀土",
+    "石油化工", "煤化工", "医疗器械", "智能家居", "跨境电商", "电子商务", "总部经济", "数据中心",
+];
+
+pub struct Lexicons {
+    pub cues: Lexicon<Cue>,
+    pub money_context: Lexicon<()>,
+    pub money_blockers: Lexicon<()>,
+    pub firm_nouns: Lexicon<()>,
+    pub activity_nouns: Lexicon<()>,
+    pub anchors: Lexicon<()>,
+    pub plan_heads: Lexicon<()>,
+    pub growth: Lexicon<()>,
+}
+
+pub fn plain(words: &[&'static str]) -> Vec<(&'static str, ())> {
+    words.iter().map(|w| (*w, ())).collect()
+}
+
+impl Lexicons {
+    pub fn new() -> Result<Self, aho_corasick::BuildError> {
+        Ok(Lexicons {
+            cues: Lexicon::new(CUES)?,
+            money_context: Lexicon::new(&plain(MONEY_CONTEXT))?,
+            money_blockers: Lexicon::new(&plain(MONEY_BLOCKERS))?,
+            firm_nouns: Lexicon::new(&plain(FIRM_NOUNS))?,
+            activity_nouns: Lexicon::new(&plain(ACTIVITY_NOUNS))?,
+            anchors: Lexicon::new(&plain(ANCHORS))?,
+            plan_heads: Lexicon::new(&plain(PLAN_HEADS))?,
+            growth: Lexicon::new(&plain(GROWTH))?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn longest_cue_wins() {
+        let l = Lexicons::new().unwrap();
+        let hits: Vec<Cue> = l.cues.find("对接目标企业，力争完成项目投资额，签约项目").map(|h| h.2).collect();
+        assert_eq!(hits, [PROMO, Cue::Not, TARGET, Cue::Not, SIGNING]);
+    }
+}

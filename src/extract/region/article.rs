@@ -1,0 +1,305 @@
+//! Which division an article, and each fact stated in it, is about.
+//!
+//! An article's own region is what 我市/全市/全区 refer to; it is told by the
+//! source (来源:铜川市人民政府, 扬州日报), the title, a dateline, or failing
+//! those by the place the text keeps naming. A fact's region is the most
+//! specific division its clause names as the actor — not a venue (在上海举办)
+//! or a partner (与苏州签约) — else the article's region.
+
+use std::collections::HashMap;
+
+use super::{Cue, Divisions, Hit, HitKind};
+use crate::event::{Region, RegionLevel};
+
+/// Words before a place that make it a venue, a destination or a partner
+/// rather than the actor: 在上海举办, 赴深圳招商, 与苏州市签约, 来自浙江.
+const VENUE_BEFORE: &[&str] = &[
+    "来自", "前往", "走进", "飞赴", "抵达", "赶赴", "奔赴", "远赴", "深入", "在", "赴", "到", "与", "同", "于", "至",
+    "跟", "从",
+];
+/// Words after a place that make it the origin of partners, not the actor.
+const PARTNER_AFTER: &[&str] = &["客商", "商会", "籍", "侨", "乡贤", "企业家", "等地", "等城市", "等省", "等国"];
+/// Joiners that continue a list: a place listed after a venue is a venue too.
+const LIST_JOINERS: &[&str] = &["", "、", "和", "及", "与", "以及", ",", "，"];
+/// A dateline or source names the publisher: 扬州日报, 台海网10月11日讯.
+const PUBLISHER_AFTER: &[&str] = &["日报", "晚报", "报", "网", "电视台", "广播", "融媒", "发布", "新闻"];
+
+/// Weights of the evidence for the article's region. A source line or the
+/// publisher of a dateline speaks for the whole article; the title is what it
+/// is about; each body mention is a vote, heavier near the top.
+const W_SOURCE: f64 = 10.0;
+const W_TITLE: f64 = 6.0;
+const W_DATELINE: f64 = 5.0;
+const W_HEADER: f64 = 3.0;
+const W_BODY: f64 = 1.0;
+const W_LEAD_BONUS: f64 = 1.0;
+const LEAD_CHARS: usize = 200;
+const W_VENUE: f64 = 0.3;
+/// A place that opens a clause is usually its subject (北林区共签约…).
+const W_SUBJECT: f64 = 2.0;
+
+/// How a place stands in its sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Actor,
+    /// A venue, destination or partner.
+    Elsewhere,
+    /// Inside quotation marks or brackets: the name of an event, a document or a firm.
+    Named,
+}
+
+impl Divisions {
+    /// The article's own region — what 我市/全市/本市/全区/我州 refer to — from
+    /// the title, the source, the dateline, or the dominant place in the text.
+    pub fn article_region(&self, title: Option<&str>, source: Option<&str>, text: &str) -> Option<Region> {
+        let mut own: HashMap<usize, f64> = HashMap::new();
+        let mut vote = |idx: usize, w: f64| *own.entry(idx).or_default() += w;
+        for (s, w) in [(source, W_SOURCE), (title, W_TITLE)] {
+            for h in s.map(|s| self.hits(s, None)).unwrap_or_default() {
+                if let HitKind::Place(idx) = h.kind {
+                    vote(idx, w);
+                }
+            }
+        }
+
+        let hits = self.hits(text, None);
+        let roles = roles(text, &hits);
+        let header_end = header_end(text);
+        let mut cues: HashMap<Cue, usize> = HashMap::new();
+        for (h, role) in hits.iter().zip(&roles) {
+            let idx = match h.kind {
+                HitKind::Cue(c) => {
+                    *cues.entry(c).or_default() += 1;
+                    continue;
+                }
+                HitKind::Place(idx) => idx,
+            };
+            let line_start = text[..h.byte_start].rfind('\n').map_or(0, |i| i + 1);
+            let line_before = &text[line_start..h.byte_start];
+            let after = &text[h.byte_end..];
+            let w = if line_before.contains("来源") || line_before.contains("来自:") {
+                W_SOURCE
+            } else if line_before.chars().count() <= 30
+                && PUBLISHER_AFTER.iter().any(|p| after.chars().take(8).collect::<String>().contains(p))
+                && !line_before.ends_with("本报")
+            {
+                W_DATELINE
+            } else if h.byte_start < header_end {
+                W_HEADER
+            } else {
+                let base = W_BODY + if h.start < LEAD_CHARS { W_LEAD_BONUS } else { 0.0 };
+                match role {
+                    Role::Actor if opens_clause(&text[..h.byte_start]) => base * W_SUBJECT,
+                    Role::Actor => base,
+                    Role::Elsewhere | Role::Named => base * W_VENUE,
+                }
+            };
+            vote(idx, w);
+        }
+        self.dominant(&own, &cues).map(|i| self.regions[i].clone())
+    }
+
+    /// Rolls votes up the chain (a county's vote supports its city and
+    /// province) and descends from the best province while one child carries
+    /// most of the weight, or the 我市/全县 cues say the article speaks from
+    /// a lower level.
+    fn dominant(&self, own: &HashMap<usize, f64>, cues: &HashMap<Cue, usize>) -> Option<usize> {
+        let mut sup: HashMap<usize, f64> = HashMap::new();
+        for (&idx, &w) in own {
+            let p = self.province_of[idx];
+            *sup.entry(p).or_default() += w;
+            if let Some(c) = self.city_of[idx].filter(|&c| c != p) {
+                *sup.entry(c).or_default() += w;
+            }
+            if self.regions[idx].level == RegionLevel::County {
+                *sup.entry(idx).or_default() += w;
+            }
+        }
+        let best = |pred: &dyn Fn(usize) -> bool| {
+            sup.iter()
+                .filter(|(&i, _)| pred(i))
+                .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(&i, &w)| (i, w))
+        };
+        let (p, wp) = best(&|i| self.regions[i].level == RegionLevel::Province)?;
+        let n = |c: Cue| *cues.get(&c).unwrap_or(&0) as f64;
+        let autonomous_region = self.regions[p].name.ends_with("自治区");
+        let (n_district_high, n_district_low) =
+            if autonomous_region { (n(Cue::District), 0.0) } else { (0.0, n(Cue::District)) };
+        let high = n(Cue::Province) + n_district_high;
+        let mut chosen = p;
+        let mut wc = wp;
+        if self.city_of[p] != Some(p) {
+            let below = n(Cue::City) + n(Cue::Prefecture) + n(Cue::County) + n_district_low;
+            // An article that says 我省 and never 我市 speaks for its province,
+            // however often it names the provincial capital.
+            let provincial_voice = high > 0.0 && below == 0.0;
+            if let Some((c, w)) = best(&|i| self.regions[i].level == RegionLevel::City && self.province_of[i] == p) {
+                let share = w / wp;
+                if (share >= 0.5 && !provincial_voice) || (below > high && share >= 0.25) {
+                    chosen = c;
+                    wc = w;
+                }
+            }
+        }
+        if chosen != p || self.city_of[p] == Some(p) {
+            let city_cues = n(Cue::City) + n(Cue::Prefecture);
+            let county_cues = n(Cue::County) + n_district_low;
+            if let Some((k, w)) =
+                best(&|i| self.regions[i].level == RegionLevel::County && self.city_of[i] == Some(chosen))
+            {
+                let share = w / wc;
+                let county_city = self.regions[k].name.ends_with('市');
+                if share >= 0.6 || (share >= 0.3 && (county_cues > city_cues || (county_city && city_cues > 0.0))) {
+                    chosen = k;
+                }
+            }
+        } else if let Some((k, w)) =
+            best(&|i| self.regions[i].level == RegionLevel::County && self.city_of[i].is_none() && self.province_of[i] == p)
+        {
+            // A county-level city directly under its province (济源市, 仙桃市).
+            if w / wp >= 0.6 {
+                chosen = k;
+            }
+        }
+        Some(chosen)
+    }
+
+    /// The region a fact stated in `clause` belongs to: the most specific
+    /// division the clause names as its actor (disambiguated by the article's
+    /// region), else the article's region. Venues (在上海举办推介会), partners
+    /// (与苏州市签约, 浙江客商) and names inside quotes (“河南省投资洽谈会”)
+    /// are not actors; 我市/全省 resolve against the article's region.
+    pub fn clause_region(&self, clause: &str, article: Option<&Region>) -> Option<Region> {
+        let art = article.and_then(|r| self.by_code.get(&r.adcode)).copied();
+        let hits = self.hits(clause, article);
+        let roles = roles(clause, &hits);
+        let mut chosen: Option<(usize, usize)> = None; // (region, byte end of the hit)
+        for (h, role) in hits.iter().zip(&roles) {
+            if *role != Role::Actor {
+                continue;
+            }
+            let idx = match h.kind {
+                // A place outside the article's region is the actor only as the
+                // subject; inside a phrase (…的绥化营港物流公司…项目, 引进深圳企业)
+                // it names a firm or an origin, and the article's region stands.
+                HitKind::Place(i) if art.is_some_and(|a| !self.idx_within(i, a)) && !subject_like(&clause[..h.byte_start]) => {
+                    continue
+                }
+                HitKind::Place(i) => i,
+                HitKind::Cue(c) => match art {
+                    Some(a) => self.cue_target(c, a),
+                    None => continue,
+                },
+            };
+            chosen = match chosen {
+                None => Some((idx, h.byte_end)),
+                Some((cur, cur_end)) => {
+                    let adjacent = clause[cur_end..h.byte_start].trim().is_empty();
+                    // 江苏省徐州市铜山区 is one chain; 河南省…我市 narrows a
+                    // province that only framed the article's own city.
+                    let broader_than_article = art.is_some_and(|a| a != cur && self.idx_within(a, cur));
+                    if idx != cur && self.idx_within(idx, cur) && (adjacent || broader_than_article) {
+                        Some((idx, h.byte_end))
+                    } else {
+                        Some((cur, cur_end))
+                    }
+                }
+            };
+        }
+        match chosen {
+            Some((i, _)) => Some(self.regions[i].clone()),
+            None => article.cloned(),
+        }
+    }
+
+    /// What a cue refers to, given the article's region: 全省 → its
+    /// province; 全市 → the article itself when it is a 市 (a county-level
+    /// city says 全市 too), else its city; 全县/全区 → the article.
+    pub fn cue_region(&self, cue: Cue, article: &Region) -> Option<Region> {
+        let a = *self.by_code.get(&article.adcode)?;
+        Some(self.regions[self.cue_target(cue, a)].clone())
+    }
+
+    fn cue_target(&self, cue: Cue, a: usize) -> usize {
+        let r = &self.regions[a];
+        match cue {
+            Cue::Province => self.province_of[a],
+            Cue::City if r.name.ends_with('市') || r.level != RegionLevel::County => a,
+            Cue::City | Cue::Prefecture if r.level == RegionLevel::County => self.city_of[a].unwrap_or(a),
+            _ => a,
+        }
+    }
+}
+
+/// Whether a place right after `before` opens a clause or a sentence.
+fn opens_clause(before: &str) -> bool {
+    let before = before.trim_end_matches([' ', '\u{3000}', '\t']);
+    before.is_empty()
+        || before.ends_with(['\n', '。', ',', '，', ';', '；', ':', '：', '!', '！', '?', '？', ')', '）'])
+        || before.ends_with("其中")
+}
+
+/// Whether a place after `before` stands where a clause's subject stands:
+/// first, or after nothing but a time phrase or a linking adverb (其中,
+/// 目前, 今年1-8月) — not after a verb (引进深圳企业).
+fn subject_like(before: &str) -> bool {
+    let seg = before.rsplit(['。', ',', '，', ';', '；', ':', '：', '\n', '!', '！', '?', '？']).next().unwrap_or("");
+    let seg = seg.trim();
+    seg.is_empty() || SUBJECT_OPENERS.iter().any(|w| seg.ends_with(w))
+}
+
+/// What may stand before a clause's subject: time words and linking adverbs.
+const SUBJECT_OPENERS: &[&str] =
+    &["年", "月", "日", "以来", "期间", "其中", "目前", "同时", "此外", "另外", "当天", "今天", "近日", "日前", "据悉", "据了解"];
+
+/// Byte offset where the header lines end: the lines before the first line
+/// long enough to be a paragraph (site furniture, title, source and date).
+fn header_end(text: &str) -> usize {
+    let mut pos = 0;
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        if n >= 6 || line.trim().chars().count() >= 60 {
+            return pos;
+        }
+        pos += line.len();
+    }
+    pos
+}
+
+/// The role of each hit in `text`: quoted or bracketed names, venues and
+/// partners, and places listed after a venue (赴深圳、上海等地).
+fn roles(text: &str, hits: &[Hit]) -> Vec<Role> {
+    let mut out: Vec<Role> = Vec::with_capacity(hits.len());
+    let mut depth = 0i32; // open “《 minus closed ”》 up to the current hit
+    let mut scanned = 0usize;
+    for (i, h) in hits.iter().enumerate() {
+        for c in text[scanned..h.byte_start].chars() {
+            match c {
+                '“' | '《' | '「' | '『' => depth += 1,
+                '”' | '》' | '」' | '』' => depth = (depth - 1).max(0),
+                '\n' => depth = 0,
+                _ => {}
+            }
+        }
+        scanned = h.byte_start;
+        let before = &text[..h.byte_start];
+        let after = &text[h.byte_end..];
+        let role = if depth > 0 || (before.ends_with(['(', '（']) && after.starts_with([')', '）'])) {
+            Role::Named
+        } else if matches!(h.kind, HitKind::Place(_))
+            && (VENUE_BEFORE.iter().any(|w| before.ends_with(w)) || PARTNER_AFTER.iter().any(|w| after.starts_with(w)))
+        {
+            Role::Elsewhere
+        } else if i > 0
+            && out[i - 1] == Role::Elsewhere
+            && matches!(h.kind, HitKind::Place(_))
+            && LIST_JOINERS.contains(&text[hits[i - 1].byte_end..h.byte_start].trim())
+        {
+            Role::Elsewhere
+        } else {
+            Role::Actor
+        };
+        out.push(role);
+    }
+    out
+}

@@ -1,0 +1,144 @@
+//! How divisions are written in running text: which short forms a full name
+//! has, and which of those forms are ordinary words that must not count as places.
+
+use crate::event::RegionLevel;
+
+/// Ethnic group names that autonomous areas carry between the place name and
+/// the 自治州/自治县 suffix (延边朝鲜族自治州 → 延边). One-character groups are
+/// only stripped together with 族, because 回/白/水/土 alone end ordinary place names.
+const ETHNIC: &[&str] = &[
+    "维吾尔", "柯尔克孜", "乌孜别克", "塔吉克", "哈萨克", "达斡尔", "塔塔尔", "鄂伦春", "鄂温克", "俄罗斯",
+    "蒙古", "布依", "朝鲜", "土家", "哈尼", "傈僳", "高山", "拉祜", "东乡", "纳西", "景颇", "仫佬", "布朗", "撒拉",
+    "毛南", "仡佬", "锡伯", "阿昌", "普米", "德昂", "保安", "裕固", "独龙", "赫哲", "门巴", "珞巴", "基诺", "回",
+    "藏", "苗", "彝", "壮", "满", "侗", "瑶", "白", "黎", "佤", "畲", "水", "土", "羌", "怒", "京",
+];
+
+/// Short forms that are ordinary Chinese words (和平 "peace", 新建 "newly built",
+/// 中方 "the Chinese side") or street and landmark names far more often than
+/// they are the county they abbreviate. They never count as a mention by
+/// themselves; the full name (和平区, 新建区) still does.
+pub(super) const COMMON_WORDS: &[&str] = &[
+    "和平", "长安", "永安", "太平", "新华", "城关", "城中", "城东", "城西", "城南", "城北", "平安", "合作", "前进",
+    "向阳", "红旗", "新兴", "胜利", "建设", "光明", "解放", "中原", "复兴", "安居", "吉利", "海港", "长寿", "南岸",
+    "江北", "江南", "河东", "河西", "东方", "安宁", "友谊", "友好", "团结", "新城", "市中", "市南", "市北", "桥东",
+    "桥西", "铁东", "铁西", "站前", "青山", "金山", "宝山", "南山", "白云", "东风", "东山", "西山", "北山", "新市",
+    "大安", "大通", "城厢", "通道", "新建", "同心", "大方", "方正", "东海", "南海", "和顺", "民权", "龙井", "中方",
+    "江山", "康乐", "大兴", "共和", "互助", "安定", "临江", "回民", "爱民", "阳明", "西市", "白塔", "宏伟", "振兴",
+    "元宝", "富民", "平和", "光泽", "大田", "清流", "三元", "长乐", "马尾", "江岸", "泰山", "西湖", "鼓楼", "东区",
+    "西区", "城区", "郊区", "矿区", "和县", "新县", "南县", "高县", "成县", "文县", "康县", "宁县", "兴县", "古县",
+    "吉县", "富县", "道县", "义县", "云县", "荣县", "容县", "温县", "范县", "应县", "代县", "青县", "景县", "城阳",
+    "开发", "高新", "经开", "先锋", "红星", "新区", "龙华", "兴业", "文明", "民主", "和谐", "发展",
+];
+
+/// Words after a short name that make it part of a street, school or firm
+/// (中山路, 长安大学, 兴业银行), not a reference to the division.
+pub(super) const NOT_PLACE_AFTER: &[&str] = &[
+    "路", "街", "巷", "大道", "大街", "大学", "学院", "医院", "公园", "广场", "号", "银行", "饭店", "宾馆", "酒店",
+    "中学", "小学", "花园", "小区",
+];
+
+/// Titles that precede a person's name (院长李卫东, 记者王平).
+const TITLES: &[&str] = &[
+    "长", "书记", "主任", "记者", "通讯员", "经理", "委员", "代表", "教授", "先生", "女士", "同志", "主席", "总裁", "董事",
+];
+
+/// Whether the text before a short name ends with a title and one more
+/// character, the surname: then the short name is a given name (李卫东).
+pub(super) fn after_title_and_surname(before: &str) -> bool {
+    let mut it = before.chars().rev();
+    let Some(surname) = it.next() else { return false };
+    if !('\u{4e00}'..='\u{9fff}').contains(&surname) {
+        return false;
+    }
+    let rest = &before[..before.len() - surname.len_utf8()];
+    TITLES.iter().any(|t| rest.ends_with(t))
+}
+
+/// Strips ethnic group names from the end of an autonomous area's base name:
+/// 海西蒙古族藏族 → 海西, 伊犁哈萨克 → 伊犁, 积石山保安族东乡族撒拉族 → 积石山.
+fn strip_ethnic(mut s: &str) -> &str {
+    loop {
+        let mut next = None;
+        if let Some(r) = s.strip_suffix('族') {
+            next = ETHNIC.iter().find_map(|e| r.strip_suffix(e));
+        }
+        if next.is_none() {
+            next = ETHNIC.iter().filter(|e| e.chars().count() >= 2).find_map(|e| s.strip_suffix(e));
+        }
+        match next {
+            Some(r) if r.chars().count() >= 2 => s = r,
+            _ => return s,
+        }
+    }
+}
+
+/// Another way a division is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Variant {
+    pub text: String,
+    /// Short forms lack the administrative suffix and are ambiguous with
+    /// ordinary words and same-named divisions; suffixed forms (延边州) are not.
+    pub short: bool,
+}
+
+/// The forms under which a division appears in text, besides its full name:
+/// the short name (铜山区 → 铜山, 延边朝鲜族自治州 → 延边, 内蒙古自治区 → 内蒙古)
+/// and the colloquial suffixed form of autonomous areas (延边州, 大厂县).
+/// A short name of one character is never produced: 沙, 赵, 和 are not places.
+pub(super) fn variants(full: &str, level: RegionLevel) -> Vec<Variant> {
+    let suffixes: &[&str] = match level {
+        RegionLevel::Province => &["特别行政区", "自治区", "省", "市"],
+        RegionLevel::City => &["自治州", "地区", "盟", "市"],
+        RegionLevel::County => &["自治县", "自治旗", "林区", "特区", "新区", "矿区", "区", "县", "市", "旗"],
+    };
+    let mut out = Vec::new();
+    for suffix in suffixes {
+        let Some(base) = full.strip_suffix(suffix) else { continue };
+        let autonomous = suffix.starts_with("自治");
+        let base = if autonomous { strip_ethnic(base) } else { base };
+        if base.chars().count() < 2 {
+            break;
+        }
+        out.push(Variant { text: base.to_owned(), short: true });
+        match *suffix {
+            "自治州" => out.push(Variant { text: format!("{base}州"), short: false }),
+            "自治县" => out.push(Variant { text: format!("{base}县"), short: false }),
+            "自治旗" => out.push(Variant { text: format!("{base}旗"), short: false }),
+            _ => {}
+        }
+        break;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_forms_strip_suffix_and_ethnic_names() {
+        let cases: &[(&str, RegionLevel, &[&str])] = &[
+            ("铜山区", RegionLevel::County, &["铜山"]),
+            ("铜川市", RegionLevel::City, &["铜川"]),
+            ("甘肃省", RegionLevel::Province, &["甘肃"]),
+            ("内蒙古自治区", RegionLevel::Province, &["内蒙古"]),
+            ("新疆维吾尔自治区", RegionLevel::Province, &["新疆"]),
+            ("广西壮族自治区", RegionLevel::Province, &["广西"]),
+            ("延边朝鲜族自治州", RegionLevel::City, &["延边", "延边州"]),
+            ("海西蒙古族藏族自治州", RegionLevel::City, &["海西", "海西州"]),
+            ("伊犁哈萨克自治州", RegionLevel::City, &["伊犁", "伊犁州"]),
+            ("积石山保安族东乡族撒拉族自治县", RegionLevel::County, &["积石山", "积石山县"]),
+            ("锡林郭勒盟", RegionLevel::City, &["锡林郭勒"]),
+            ("大兴安岭地区", RegionLevel::City, &["大兴安岭"]),
+            ("浦东新区", RegionLevel::County, &["浦东"]),
+            ("沙县区", RegionLevel::County, &["沙县"]),
+            ("万州区", RegionLevel::County, &["万州"]),
+            ("赵县", RegionLevel::County, &[]),
+            ("城区", RegionLevel::County, &[]),
+        ];
+        for (full, level, want) in cases {
+            let got: Vec<String> = variants(full, *level).into_iter().map(|v| v.text).collect();
+            assert_eq!(&got, want, "{full}");
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Traditional → Simplified with OpenCC's phrase-level `t2s` tables (hanconv).
+//!
+//! `t2s`, not `tw2sp`: the Taiwan variant also rewrites mainland vocabulary
+//! (建立→创建), which would change the words the extractor keys on.
+
+use crate::event::Script;
+
+use super::width::is_han;
+
+/// Share of Han characters that conversion must change before the article
+/// counts as Traditional. Measured on the dev corpus: Traditional articles
+/// change 30–50% of their Han characters, Simplified ones 0%; a Simplified
+/// article quoting a Traditional name changes a few percent.
+const TRADITIONAL_SHARE: f64 = 0.15;
+/// Below this many changed characters the article is Simplified whatever
+/// the share (a three-character headline with one variant).
+const TRADITIONAL_MIN_CHANGED: usize = 3;
+
+/// Convert to Simplified and report which script the input was in.
+pub fn to_simplified(text: &str) -> (String, Script) {
+    if text.is_ascii() {
+        return (text.to_owned(), Script::Simplified);
+    }
+    let converted = hanconv::t2s(text);
+    let (han, changed) = count_changes(text, &converted);
+    let traditional = changed >= TRADITIONAL_MIN_CHANGED && changed as f64 >= han as f64 * TRADITIONAL_SHARE;
+    (converted, if traditional { Script::Traditional } else { Script::Simplified })
+}
+
+/// Han characters in `before` and how many differ in `after`. Phrase
+/// conversion is almost always one character for one; where a phrase
+/// changes length, the counts are taken line by line so one odd phrase
+/// does not misalign the rest.
+pub(super) fn count_changes(before: &str, after: &str) -> (usize, usize) {
+    let han = before.chars().filter(|&c| is_han(c)).count();
+    if before.chars().count() == after.chars().count() {
+        let changed = before.chars().zip(after.chars()).filter(|(a, b)| a != b).count();
+        return (han, changed);
+    }
+    let mut changed = 0;
+    for (a, b) in before.lines().zip(after.lines()) {
+        if a.chars().count() == b.chars().count() {
+            changed += a.chars().zip(b.chars()).filter(|(x, y)| x != y).count();
+        } else {
+            // Fall back to a per-character comparison of the differing line.
+            changed += a.chars().filter(|&c| is_han(c) && hanconv::t2s(c.to_string()) != c.to_string()).count();
+        }
+    }
+    (han, changed)
+}
+
+/// Convert a short string (a title) whose script is already decided by the body.
+pub fn convert(text: &str) -> String {
+    if text.is_ascii() {
+        text.to_owned()
+    } else {
+        hanconv::t2s(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_and_detects_script() {
+        let cases = [
+            ("臺海網訊 縣裡舉行招商項目集中簽約儀式,計劃總投資44.8億元", "台海网讯 县里举行招商项目集中签约仪式,计划总投资44.8亿元", Script::Traditional),
+            ("萬州力爭今年工業招商引資到位資金120億元", "万州力争今年工业招商引资到位资金120亿元", Script::Traditional),
+            ("全市签约项目655个,涉及金额1788.02亿元", "全市签约项目655个,涉及金额1788.02亿元", Script::Simplified),
+            // A few Traditional characters quoted in Simplified text do not flip the script.
+            (
+                "本市今年共引进项目一百多个,其中有一家公司名叫“臺灣精機”,总投资超过十亿元,带动就业五千人,预计明年全面投产,产值将突破五十亿元。",
+                "本市今年共引进项目一百多个,其中有一家公司名叫“台湾精机”,总投资超过十亿元,带动就业五千人,预计明年全面投产,产值将突破五十亿元。",
+                Script::Simplified,
+            ),
+            ("", "", Script::Simplified),
+            ("plain ASCII 123", "plain ASCII 123", Script::Simplified),
+        ];
+        for (input, want, script) in cases {
+            let (got, s) = to_simplified(input);
+            assert_eq!(got, want, "input {input:?}");
+            assert_eq!(s, script, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn keeps_mainland_vocabulary() {
+        // tw2sp would turn 建立 into 创建 and 核心 into 内核.
+        let (got, _) = to_simplified("建立核心產業鏈");
+        assert_eq!(got, "建立核心产业链");
+    }
+}
