@@ -137,6 +137,10 @@ pub enum Decision {
     Duplicate { of: String, similarity: f64, kind: DuplicateKind },
     /// The same Kafka record again: unique, and already stored.
     Redelivery,
+    /// No Han characters or digits at all (an empty or all-Latin body):
+    /// nothing to recognise a story by, so unique and not stored — two
+    /// empty bodies are not the same story.
+    Unrecognisable,
     /// A new story: store it.
     Insert,
 }
@@ -145,7 +149,7 @@ impl Decision {
     pub fn verdict(self) -> Verdict {
         match self {
             Decision::Duplicate { of, similarity, kind } => Verdict::Duplicate { of, similarity, kind },
-            Decision::Redelivery | Decision::Insert => Verdict::Unique,
+            Decision::Redelivery | Decision::Unrecognisable | Decision::Insert => Verdict::Unique,
         }
     }
 }
@@ -180,6 +184,9 @@ impl Matcher {
 
     pub fn decide(&self, tables: &mut dyn Lookup, fp: &Fingerprint, key: &DedupKey<'_>, now_unix: i64) -> Result<Decision, DedupError> {
         let live = |e: &Entry| e.live(now_unix, self.window_secs);
+        if fp.shingles == 0 {
+            return Ok(Decision::Unrecognisable);
+        }
         if let Some(e) = tables.exact(&fp.exact)?.filter(live) {
             if is_redelivery(e.origin.as_deref(), key.origin) {
                 return Ok(Decision::Redelivery);
@@ -292,6 +299,50 @@ mod tests {
         assert!(!is_redelivery(Some("kafka:t/0/1"), Some("kafka:t/0/2")));
         assert!(!is_redelivery(Some("file:a.txt"), Some("file:a.txt")));
         assert!(!is_redelivery(None, None));
+    }
+
+    #[test]
+    fn empty_texts_are_never_duplicates_of_each_other() {
+        let m = Matcher::new(0.5, 30);
+        let mut maps = TestTables::default();
+        let key = DedupKey { article_id: "e1", origin: None, seen_at_unix: 0 };
+        for text in ["", "", "<p></p> Breaking news"] {
+            let d = check_and_insert_in(&mut maps, &m, &fingerprint(text), &key, 0).unwrap();
+            assert_eq!(d, Verdict::Unique);
+        }
+        assert!(maps.0.is_empty());
+    }
+
+    /// The smallest tables that satisfy the trait: a list of entries.
+    #[derive(Default)]
+    struct TestTables(Vec<Entry>);
+
+    impl Lookup for TestTables {
+        fn exact(&mut self, hash: &[u8; 32]) -> Result<Option<Entry>, DedupError> {
+            Ok(self.0.iter().find(|e| &e.fp.exact == hash).cloned())
+        }
+        fn postings(&mut self, anchor: u64) -> Result<Vec<u64>, DedupError> {
+            Ok((0..self.0.len() as u64).filter(|i| self.0[*i as usize].fp.anchors.contains(&anchor)).collect())
+        }
+        fn entry(&mut self, id: u64) -> Result<Option<Entry>, DedupError> {
+            Ok(self.0.get(id as usize).cloned())
+        }
+    }
+
+    impl Tables for TestTables {
+        fn insert(&mut self, entry: &Entry, _expiry_day: i64) -> Result<u64, DedupError> {
+            self.0.push(entry.clone());
+            Ok(self.0.len() as u64 - 1)
+        }
+        fn remove(&mut self, _id: u64) -> Result<(), DedupError> {
+            Ok(())
+        }
+        fn expired(&mut self, _day: i64, _limit: usize) -> Result<Vec<u64>, DedupError> {
+            Ok(Vec::new())
+        }
+        fn ids_of(&mut self, _article_id: &str) -> Result<Vec<u64>, DedupError> {
+            Ok(Vec::new())
+        }
     }
 
     #[test]
