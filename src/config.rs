@@ -52,15 +52,23 @@ pub enum RedisFailurePolicy {
     Pass,
 }
 
+/// `[dedup]`: which store remembers fingerprints, and how long.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DedupConfig {
     pub backend: DedupBackend,
+    /// Directory of the embedded store (`dedup.redb` inside).
     pub path: PathBuf,
+    /// Days an entry lives after the later of publication and ingestion.
     pub window_days: u32,
     pub redis_url: String,
+    /// Prefix of every Redis key, so deployments can share a server.
     pub redis_key_prefix: String,
     pub redis_failure_policy: RedisFailurePolicy,
+    /// Bound on one Redis call (connect, read, write), so an outage turns
+    /// into `Unavailable` instead of a stuck consumer.
     pub redis_timeout_ms: u64,
+    /// Containment (0..=1) of the smaller article's shingles in the other
+    /// above which two articles are the same story.
     pub near_threshold: f64,
 }
 

@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::{Config, DedupBackend};
 use crate::decode::DecodeLimits;
-use crate::dedup::{DedupStore, MemoryStore};
+use crate::dedup::DedupStore;
 use crate::event::{OutcomeKind, SourceRef};
 use crate::pipeline::{Pipeline, StoreFailure};
 
@@ -355,20 +355,22 @@ fn write_json_line<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> io::R
 }
 
 /// The dedup store for an offline run. The one place that maps
-/// `dedup.backend` to a store, so the persistent backends plug in here.
-/// Until they land, every backend runs on the in-memory store: duplicates
-/// are found within one run and nothing is remembered across runs.
+/// `dedup.backend` to a store: `--state DIR` means the embedded store in
+/// DIR, `--no-state` an in-memory store that forgets everything at exit.
 pub fn open_store(
     config: &Config,
     state_override: Option<&Path>,
     no_state: bool,
 ) -> Result<Box<dyn DedupStore>, OfflineError> {
-    let _state_dir = state_override.unwrap_or(&config.dedup.path);
-    let store: Box<dyn DedupStore> = match (no_state, config.dedup.backend) {
-        (true, _) => Box::new(MemoryStore::default()),
-        (false, DedupBackend::Memory | DedupBackend::Embedded | DedupBackend::Redis) => Box::new(MemoryStore::default()),
-    };
-    Ok(store)
+    let mut dedup_config = config.dedup.clone();
+    if let Some(dir) = state_override {
+        dedup_config.backend = DedupBackend::Embedded;
+        dedup_config.path = dir.to_owned();
+    }
+    if no_state {
+        dedup_config.backend = DedupBackend::Memory;
+    }
+    Ok(crate::dedup::open(&dedup_config)?)
 }
 
 fn create_output(what: &'static str, path: &Path) -> Result<Box<dyn Write>, OfflineError> {

@@ -14,6 +14,7 @@ use redb::{
     TableDefinition, WriteTransaction,
 };
 
+use super::fingerprint::INDEXED_ANCHORS;
 use super::index::{self, Entry, Lookup, Matcher, Tables, POSTING_CAP};
 use super::{lock, Clock, DedupError, DedupKey, DedupStore, Fingerprint, Verdict};
 
@@ -139,9 +140,14 @@ impl Tables for RedbTables<'_> {
         value.extend_from_slice(&entry.encode());
         self.entries.insert(id, value.as_slice()).or_io(self.path)?;
         self.exact.insert(&entry.fp.exact[..16], id).or_io(self.path)?;
+        let mut indexed = 0;
         for a in &entry.fp.anchors {
             if self.anchors.get(*a).or_io(self.path)?.len() < POSTING_CAP as u64 {
                 self.anchors.insert(*a, id).or_io(self.path)?;
+                indexed += 1;
+                if indexed == INDEXED_ANCHORS {
+                    break;
+                }
             }
         }
         self.articles.insert(entry.article_id.as_str(), id).or_io(self.path)?;

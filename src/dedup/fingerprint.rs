@@ -15,8 +15,14 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 pub const SHINGLE_CHARS: usize = 5;
 /// Shingle hashes kept per article for verification.
 pub const SKETCH_K: usize = 128;
-/// The smallest hashes, indexed to find candidates.
-pub const ANCHORS: usize = 16;
+/// The smallest hashes, looked up to find candidates.
+pub const ANCHORS: usize = 32;
+/// Anchors an article is indexed under: the smallest ones not already
+/// shared by [`crate::dedup::index::POSTING_CAP`] articles (stock phrases
+/// of a template family would otherwise hide a reprint's real anchors).
+/// Any anchor of A inside its copy A' ranks no worse in A', so the copy's
+/// [`ANCHORS`] lookups still meet it.
+pub const INDEXED_ANCHORS: usize = 16;
 /// Figures kept per article.
 pub const FIGURES_K: usize = 48;
 /// Distinct years kept per article.

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::fingerprint::{compare, Fingerprint};
 use super::{DedupError, DedupKey, DuplicateKind, Verdict};
 
-/// Candidates verified per lookup, most anchor hits first.
+/// Candidates verified per lookup, strongest anchor evidence first.
 pub const MAX_VERIFY: usize = 16;
 /// Articles remembered per anchor. An anchor shared by more articles is a
 /// stock phrase, useless for finding copies, so later articles skip it.
@@ -137,6 +137,10 @@ pub enum Decision {
     Duplicate { of: String, similarity: f64, kind: DuplicateKind },
     /// The same Kafka record again: unique, and already stored.
     Redelivery,
+    /// No Han characters or digits at all (an empty or all-Latin body):
+    /// nothing to recognise a story by, so unique and not stored — two
+    /// empty bodies are not the same story.
+    Unrecognisable,
     /// A new story: store it.
     Insert,
 }
@@ -145,7 +149,7 @@ impl Decision {
     pub fn verdict(self) -> Verdict {
         match self {
             Decision::Duplicate { of, similarity, kind } => Verdict::Duplicate { of, similarity, kind },
-            Decision::Redelivery | Decision::Insert => Verdict::Unique,
+            Decision::Redelivery | Decision::Unrecognisable | Decision::Insert => Verdict::Unique,
         }
     }
 }
@@ -180,20 +184,27 @@ impl Matcher {
 
     pub fn decide(&self, tables: &mut dyn Lookup, fp: &Fingerprint, key: &DedupKey<'_>, now_unix: i64) -> Result<Decision, DedupError> {
         let live = |e: &Entry| e.live(now_unix, self.window_secs);
+        if fp.shingles == 0 {
+            return Ok(Decision::Unrecognisable);
+        }
         if let Some(e) = tables.exact(&fp.exact)?.filter(live) {
             if is_redelivery(e.origin.as_deref(), key.origin) {
                 return Ok(Decision::Redelivery);
             }
             return Ok(Decision::Duplicate { of: e.article_id, similarity: 1.0, kind: DuplicateKind::Exact });
         }
-        let mut hits: HashMap<u64, usize> = HashMap::new();
+        // An anchor shared by few articles says more than a stock phrase
+        // shared by many: weigh each hit by the posting's rarity.
+        let mut hits: HashMap<u64, f64> = HashMap::new();
         for a in &fp.anchors {
-            for id in tables.postings(*a)? {
-                *hits.entry(id).or_default() += 1;
+            let ids = tables.postings(*a)?;
+            let weight = 1.0 / ids.len().max(1) as f64;
+            for id in ids {
+                *hits.entry(id).or_default() += weight;
             }
         }
-        let mut ranked: Vec<(u64, usize)> = hits.into_iter().collect();
-        ranked.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        let mut ranked: Vec<(u64, f64)> = hits.into_iter().collect();
+        ranked.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
         let mut best: Option<(f64, u64, Entry)> = None;
         for (id, _) in ranked.into_iter().take(MAX_VERIFY) {
             let Some(e) = tables.entry(id)?.filter(live) else { continue };
@@ -288,6 +299,50 @@ mod tests {
         assert!(!is_redelivery(Some("kafka:t/0/1"), Some("kafka:t/0/2")));
         assert!(!is_redelivery(Some("file:a.txt"), Some("file:a.txt")));
         assert!(!is_redelivery(None, None));
+    }
+
+    #[test]
+    fn empty_texts_are_never_duplicates_of_each_other() {
+        let m = Matcher::new(0.5, 30);
+        let mut maps = TestTables::default();
+        let key = DedupKey { article_id: "e1", origin: None, seen_at_unix: 0 };
+        for text in ["", "", "<p></p> Breaking news"] {
+            let d = check_and_insert_in(&mut maps, &m, &fingerprint(text), &key, 0).unwrap();
+            assert_eq!(d, Verdict::Unique);
+        }
+        assert!(maps.0.is_empty());
+    }
+
+    /// The smallest tables that satisfy the trait: a list of entries.
+    #[derive(Default)]
+    struct TestTables(Vec<Entry>);
+
+    impl Lookup for TestTables {
+        fn exact(&mut self, hash: &[u8; 32]) -> Result<Option<Entry>, DedupError> {
+            Ok(self.0.iter().find(|e| &e.fp.exact == hash).cloned())
+        }
+        fn postings(&mut self, anchor: u64) -> Result<Vec<u64>, DedupError> {
+            Ok((0..self.0.len() as u64).filter(|i| self.0[*i as usize].fp.anchors.contains(&anchor)).collect())
+        }
+        fn entry(&mut self, id: u64) -> Result<Option<Entry>, DedupError> {
+            Ok(self.0.get(id as usize).cloned())
+        }
+    }
+
+    impl Tables for TestTables {
+        fn insert(&mut self, entry: &Entry, _expiry_day: i64) -> Result<u64, DedupError> {
+            self.0.push(entry.clone());
+            Ok(self.0.len() as u64 - 1)
+        }
+        fn remove(&mut self, _id: u64) -> Result<(), DedupError> {
+            Ok(())
+        }
+        fn expired(&mut self, _day: i64, _limit: usize) -> Result<Vec<u64>, DedupError> {
+            Ok(Vec::new())
+        }
+        fn ids_of(&mut self, _article_id: &str) -> Result<Vec<u64>, DedupError> {
+            Ok(Vec::new())
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
+use super::fingerprint::INDEXED_ANCHORS;
 use super::index::{self, Entry, Lookup, Matcher, Tables, POSTING_CAP};
 use super::{lock, Clock, DedupError, DedupKey, DedupStore, Fingerprint, Verdict};
 
@@ -55,10 +56,15 @@ impl Tables for Maps {
         let id = self.next_id;
         self.next_id += 1;
         self.exact.insert(entry.fp.exact, id);
+        let mut indexed = 0;
         for a in &entry.fp.anchors {
             let posting = self.anchors.entry(*a).or_default();
             if posting.len() < POSTING_CAP {
                 posting.push(id);
+                indexed += 1;
+                if indexed == INDEXED_ANCHORS {
+                    break;
+                }
             }
         }
         self.articles.entry(entry.article_id.clone()).or_default().push(id);

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use redis::{Connection, Script};
 
+use super::fingerprint::INDEXED_ANCHORS;
 use super::index::{Decision, Entry, Lookup, Matcher, DAY_SECONDS, POSTING_CAP};
 use super::{lock, Clock, DedupError, DedupKey, DedupStore, Fingerprint, Verdict};
 use crate::config::DedupConfig;
@@ -47,10 +48,13 @@ redis.call('SADD', KEYS[3], id)
 redis.call('EXPIREAT', KEYS[3], exp)
 redis.call('INCR', KEYS[4])
 redis.call('EXPIREAT', KEYS[4], exp + 86400)
+local indexed = 0
+local wanted = tonumber(ARGV[6])
 for i = 5, #KEYS do
-  if redis.call('ZCARD', KEYS[i]) < cap then
+  if indexed < wanted and redis.call('ZCARD', KEYS[i]) < cap then
     redis.call('ZADD', KEYS[i], id, id)
     redis.call('EXPIREAT', KEYS[i], exp)
+    indexed = indexed + 1
   end
 end
 return id
@@ -181,7 +185,7 @@ impl RedisStore {
         for a in &fp.anchors {
             inv.key(self.anchor_key(*a));
         }
-        inv.arg(seen).arg(entry.encode()).arg(expire_at).arg(POSTING_CAP).arg(self.key("e", ""));
+        inv.arg(seen).arg(entry.encode()).arg(expire_at).arg(POSTING_CAP).arg(self.key("e", "")).arg(INDEXED_ANCHORS);
         let id: i64 = inv.invoke(con)?;
         Ok((id >= 0).then_some(Verdict::Unique))
     }
