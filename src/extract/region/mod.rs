@@ -20,6 +20,8 @@ use names::{Variant, COMMON_WORDS, NOT_PLACE_AFTER};
 const PROVINCES_CSV: &str = include_str!("../../../data/divisions/provinces.csv");
 const CITIES_CSV: &str = include_str!("../../../data/divisions/cities.csv");
 const AREAS_CSV: &str = include_str!("../../../data/divisions/areas.csv");
+/// Team-written: former names (襄樊), colloquial forms (内蒙), state-level new areas (两江新区).
+const ALIASES_CSV: &str = include_str!("../../../data/divisions/aliases.csv");
 
 /// City-level rows of the table that are grouping placeholders, not places.
 const PLACEHOLDER_CITIES: &[&str] = &["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"];
@@ -272,6 +274,15 @@ impl Divisions {
                 }
             }
         }
+        for row in read_rows(ALIASES_CSV, "aliases.csv")? {
+            let name = field(&row, 0, "aliases.csv")?;
+            let code = field(&row, 1, "aliases.csv")?;
+            let &idx = by_code
+                .get(code)
+                .ok_or_else(|| ExtractError::Divisions(format!("aliases.csv: {name} names unknown adcode {code}")))?;
+            let p = slot(name, &mut patterns);
+            patterns[p].cands.push(Cand { idx, short: false });
+        }
         for (text, cue) in CUES {
             let p = slot(text, &mut patterns);
             patterns[p].cue = Some(*cue);
@@ -297,6 +308,25 @@ impl Divisions {
 
     pub fn is_empty(&self) -> bool {
         self.regions.is_empty()
+    }
+
+    /// Approximate heap bytes held by the table and the index, for
+    /// capacity planning (the automaton dominates).
+    pub fn memory_usage(&self) -> usize {
+        let strings = |r: &Region| {
+            r.name.capacity()
+                + r.adcode.capacity()
+                + [&r.province, &r.city, &r.county].iter().filter_map(|s| s.as_ref()).map(String::capacity).sum::<usize>()
+        };
+        let regions: usize = self.regions.iter().map(|r| std::mem::size_of::<Region>() + strings(r)).sum();
+        let patterns: usize = self
+            .patterns
+            .iter()
+            .map(|p| std::mem::size_of::<Pattern>() + 2 * p.text.capacity() + p.cands.capacity() * std::mem::size_of::<Cand>())
+            .sum();
+        let per_region = std::mem::size_of::<usize>() + std::mem::size_of::<Option<usize>>();
+        let maps = (self.by_code.capacity() + self.pattern_ids.capacity()) * 2 * std::mem::size_of::<(String, usize)>();
+        self.automaton.memory_usage() + regions + patterns + self.regions.len() * per_region + maps
     }
 
     /// Whether `inner` lies inside `outer` (or is it): 铜山区 is within 徐州市
@@ -430,7 +460,11 @@ impl Divisions {
             return self.resolve_hit(text, &cut, ctx);
         }
         let all_short = pat.cands.iter().all(|c| c.short);
-        if all_short && (NOT_PLACE_AFTER.iter().any(|w| after.starts_with(w)) || names::after_title_and_surname(before)) {
+        if all_short
+            && (NOT_PLACE_AFTER.iter().any(|w| after.starts_with(w))
+                || names::after_title_and_surname(before)
+                || names::inside_feature_name(before, &pat.text))
+        {
             return None;
         }
         let idx = self.choose(pat, ctx, false)?;

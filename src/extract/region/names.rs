@@ -37,6 +37,25 @@ pub(super) const NOT_PLACE_AFTER: &[&str] = &[
     "中学", "小学", "花园", "小区",
 ];
 
+/// Rivers, lakes, mountains and seas whose name ends in the first character
+/// of a place's short name: 黄河|南岸 is not 河南, 长江|西岸 not 江西,
+/// 泰山|东麓 not 山东, 沿海|南部 not 海南.
+const FEATURES: &[&str] = &[
+    "黄河", "淮河", "运河", "内河", "沿河", "长江", "珠江", "湘江", "赣江", "闽江", "汉江", "沿江", "太湖", "巢湖",
+    "西湖", "泰山", "华山", "黄山", "衡山", "嵩山", "庐山", "天山", "燕山", "渤海", "黄海", "东海", "南海", "沿海",
+    "近海", "出海",
+];
+
+/// Whether a short name starting right after `before` begins with the last
+/// character of a natural feature's name (黄|河南岸).
+pub(super) fn inside_feature_name(before: &str, short: &str) -> bool {
+    let (Some(prev), Some(first)) = (before.chars().next_back(), short.chars().next()) else { return false };
+    FEATURES.iter().any(|f| {
+        let mut it = f.chars();
+        it.next() == Some(prev) && it.next() == Some(first)
+    })
+}
+
 /// Titles that precede a person's name (院长李卫东, 记者王平).
 const TITLES: &[&str] = &[
     "长", "书记", "主任", "记者", "通讯员", "经理", "委员", "代表", "教授", "先生", "女士", "同志", "主席", "总裁", "董事",

@@ -61,6 +61,10 @@ fn single_names_resolve_by_policy() {
         ("和平区", "-"),
         ("新建区", "360112"),
         ("甘肃铜川", "-"),
+        // Former names and state-level new areas, from the team's aliases file.
+        ("襄樊", "420600"),
+        ("两江新区", "500000"),
+        ("雄安新区", "130600"),
         ("火星", "-"),
         ("", "-"),
     ];
@@ -83,6 +87,21 @@ fn mentions_carry_character_offsets_and_skip_ordinary_words() {
     for m in d.mentions(text) {
         let span: String = text.chars().skip(m.start).take(m.end - m.start).collect();
         assert!(m.region.name.starts_with(&span), "{span} vs {}", m.region.name);
+    }
+}
+
+#[test]
+fn features_and_given_names_are_not_places() {
+    let d = divisions();
+    let cases: &[(&str, &[&str])] = &[
+        ("黄河南岸的产业园签约项目8个", &[]),
+        ("长江西岸、泰山东麓和沿海南部地区", &[]),
+        ("河南签约项目20个,湖北签约15个", &["410000", "420000"]),
+        ("记者李卫东报道,卫东区签约项目5个", &["410403"]),
+    ];
+    for (text, want) in cases {
+        let got: Vec<String> = d.mentions(text).into_iter().map(|m| m.region.adcode).collect();
+        assert_eq!(&got, want, "{text}");
     }
 }
 
@@ -194,8 +213,18 @@ fn dev_corpus_article_regions() {
     use crate::normalize::normalize;
     let dir = std::env::var("ZHAOSHANG_DEV_CORPUS").unwrap_or_else(|_| "/work/shared/corpus/dev".into());
     let gold = std::fs::read_to_string(format!("{dir}/gold.jsonl")).expect("gold.jsonl readable");
+    let t = std::time::Instant::now();
+    let built = Divisions::embedded().expect("embedded table loads");
+    println!(
+        "Divisions::embedded(): {:.1} ms, ~{} KiB heap ({} divisions, {} index strings)",
+        t.elapsed().as_secs_f64() * 1e3,
+        built.memory_usage() / 1024,
+        built.len(),
+        built.patterns.len()
+    );
     let d = divisions();
     let (mut right, mut total, mut fact_right, mut fact_total) = (0, 0, 0, 0);
+    let (mut scanned_chars, mut scan_time) = (0usize, std::time::Duration::ZERO);
     for line in gold.lines() {
         let g: serde_json::Value = serde_json::from_str(line).expect("gold line is JSON");
         let id = g["id"].as_str().expect("gold id");
@@ -207,7 +236,10 @@ fn dev_corpus_article_regions() {
         let text = hanconv::t2s(ruby.replace_all(&doc.text, "$1"));
         let title = doc.title.as_deref().map(hanconv::t2s);
         let got = d.article_region(title.as_deref(), raw.source.as_deref(), &text);
+        let t = std::time::Instant::now();
         let mentions = d.mentions(&text);
+        scan_time += t.elapsed();
+        scanned_chars += text.chars().count();
         let got = got.map(|r| format!("{} {}", r.adcode, r.name)).unwrap_or_else(|| "-".into());
         if let Some(want) = g["region"].as_str() {
             total += 1;
@@ -227,5 +259,10 @@ fn dev_corpus_article_regions() {
         }
     }
     println!("article region: {right}/{total}; facts whose region is the article's predicted region: {fact_right}/{fact_total}");
+    println!(
+        "mentions(): {scanned_chars} characters in {:.2} ms ({:.1} M chars/s)",
+        scan_time.as_secs_f64() * 1e3,
+        scanned_chars as f64 / scan_time.as_secs_f64().max(1e-9) / 1e6
+    );
     assert!(total > 0, "no gold article regions found under {dir}");
 }
