@@ -66,7 +66,13 @@ impl Divisions {
         let roles = roles(text, &hits);
         let header_end = header_end(text);
         let mut cues: HashMap<Cue, usize> = HashMap::new();
+        // Kept incrementally so that the loop stays linear in the text.
+        let (mut line_start, mut scanned) = (0usize, 0usize);
         for (h, role) in hits.iter().zip(&roles) {
+            if let Some(i) = text[scanned..h.byte_start].rfind('\n') {
+                line_start = scanned + i + 1;
+            }
+            scanned = h.byte_start;
             let idx = match h.kind {
                 HitKind::Cue(c) => {
                     *cues.entry(c).or_default() += 1;
@@ -74,12 +80,12 @@ impl Divisions {
                 }
                 HitKind::Place(idx) => idx,
             };
-            let line_start = text[..h.byte_start].rfind('\n').map_or(0, |i| i + 1);
-            let line_before = &text[line_start..h.byte_start];
+            let line_before = tail(&text[line_start..h.byte_start], 90);
+            let at_line_start = line_before.len() < 90 && line_before.chars().count() <= 30;
             let after = &text[h.byte_end..];
-            let w = if line_before.contains("来源") || line_before.contains("来自:") {
+            let w = if names_source(line_before) {
                 W_SOURCE
-            } else if line_before.chars().count() <= 30
+            } else if at_line_start
                 && PUBLISHER_AFTER.iter().any(|p| after.chars().take(8).collect::<String>().contains(p))
                 && !line_before.ends_with("本报")
             {
@@ -89,7 +95,7 @@ impl Divisions {
             } else {
                 let base = W_BODY + if h.start < LEAD_CHARS { W_LEAD_BONUS } else { 0.0 };
                 match role {
-                    Role::Actor if opens_clause(&text[..h.byte_start]) => base * W_SUBJECT,
+                    Role::Actor if opens_clause(line_before) => base * W_SUBJECT,
                     Role::Actor => base,
                     Role::Elsewhere | Role::Named => base * W_VENUE,
                 }
@@ -232,6 +238,25 @@ impl Divisions {
     }
 }
 
+/// The last `max` bytes of `s` or fewer, cut at a character boundary.
+fn tail(s: &str, max: usize) -> &str {
+    let mut start = s.len().saturating_sub(max);
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}
+
+/// Whether a place right after `before` is the publisher of a source line
+/// (来源:铜川市人民政府, 来源: 扬州日报-扬州网), not a place further along
+/// a sentence that happens to say 来源.
+fn names_source(before: &str) -> bool {
+    let Some(i) = before.rfind("来源") else { return false };
+    let rest = before[i + "来源".len()..].trim_start_matches([' ', '\u{3000}']);
+    let Some(rest) = rest.strip_prefix([':', '：']) else { return false };
+    rest.trim_start_matches([' ', '\u{3000}']).chars().count() <= 6
+}
+
 /// Whether a place right after `before` opens a clause or a sentence.
 fn opens_clause(before: &str) -> bool {
     let before = before.trim_end_matches([' ', '\u{3000}', '\t']);
@@ -244,7 +269,7 @@ fn opens_clause(before: &str) -> bool {
 /// first, or after nothing but a time phrase or a linking adverb (其中,
 /// 目前, 今年1-8月) — not after a verb (引进深圳企业).
 fn subject_like(before: &str) -> bool {
-    let seg = before.rsplit(['。', ',', '，', ';', '；', ':', '：', '\n', '!', '！', '?', '？']).next().unwrap_or("");
+    let seg = tail(before, 120).rsplit(['。', ',', '，', ';', '；', ':', '：', '\n', '!', '！', '?', '？']).next().unwrap_or("");
     let seg = seg.trim();
     seg.is_empty() || SUBJECT_OPENERS.iter().any(|w| seg.ends_with(w))
 }

@@ -150,6 +150,13 @@ fn article_region_from_source_title_dateline_and_body() {
         (None, None, "记者在绥化市产业项目集中签约会上获悉,北林区共有12个项目集中签约,引资37亿元。北林区邀请了50多家客商参展参会,对接项目20个。绥化市有关领导出席。", "231202"),
         // A given name that is also a county's short name (李卫东 vs 卫东区) is not a place.
         (None, None, "广西一所学院与企业签订校企合作协议,院长李卫东出席。", "450000"),
+        // 来源 inside a sentence is not a source line.
+        (
+            None,
+            None,
+            "今年以来,铜川市签约项目80个,到位资金50亿元,资金来源主要是浙江,铜川市将继续优化营商环境。",
+            "610200",
+        ),
         (None, None, "今日天气晴。", "-"),
     ];
     for (source, title, text, want) in cases {
