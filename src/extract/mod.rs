@@ -17,6 +17,8 @@ pub mod period;
 pub mod region;
 mod subjects;
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::NaiveDate;
 use regex::Regex;
 
@@ -54,6 +56,16 @@ pub enum ExtractError {
 /// Smallest amount taken as an investment figure: `总投资67元` is a typo for
 /// 67亿元, not a fact.
 const MIN_AMOUNT: f64 = 1000.0;
+
+/// Bytes of context read before a quantity (about 100 characters).
+const WINDOW: usize = 300;
+
+/// Bytes of text before a fact handed to period resolution (about 500
+/// characters: the paragraph or two that may state the year).
+const CONTEXT: usize = 4000;
+
+/// Earlier clauses of a sentence searched for the place a fact belongs to.
+const WALK_BACK: usize = 8;
 
 /// Deictic words for the article's own division (我市, 全省): a clause with
 /// one of these is about the article's region, not about an earlier place.
@@ -217,10 +229,12 @@ impl Extractor {
                 let start = skip_separators(text, cursor);
                 let end = if gi + 1 == n { c.end } else { facts.iter().map(|f| f.reach).max().unwrap_or(c.end).min(c.end) };
                 cursor = end;
-                let clause_cues: Vec<(usize, usize, Cue)> =
-                    cues.iter().copied().filter(|(a, b, _)| *a >= c.start && *b <= c.end).collect();
+                // the clause's cues near this group (all of them in any
+                // clause of ordinary length)
+                let (lo, hi) = (c.start.max(start.saturating_sub(WINDOW)), c.end.min(end + WINDOW));
+                let clause_cues = &cues[cues.partition_point(|x| x.0 < lo)..cues.partition_point(|x| x.1 <= hi)];
                 let prev_kind = out[first_new..].iter().rev().map(|g| g.kind).find(|k| *k != EventKind::Project);
-                let (kind, status) = self.decide_kind(&facts, &clause_cues, &cues, plan, prev_kind, paragraph_kind, *c);
+                let (kind, status) = self.decide_kind(&facts, clause_cues, &cues, plan, prev_kind, paragraph_kind, *c);
                 if facts.iter().all(|f| f.growth) && prev_kind.is_none() {
                     continue; // a growth rate of nothing we report
                 }
@@ -253,8 +267,12 @@ impl Extractor {
         next_start: usize,
         last_count_metric: Option<Metric>,
     ) -> Classified {
-        let clause_before = &text[c.start..q.start];
-        let sentence_before = &text[sentence_start..q.start];
+        // context windows are bounded so that a text without punctuation
+        // costs linear time, not quadratic
+        let clause_from = floor_char_boundary(text, q.start.saturating_sub(WINDOW)).max(c.start);
+        let clause_before = &text[clause_from..q.start];
+        let clause_whole = clause_from == c.start;
+        let sentence_before = &text[floor_char_boundary(text, q.start.saturating_sub(WINDOW)).max(sentence_start)..q.start];
         let before = &text[prev_end..q.start];
         let after = &text[q.end..next_start];
         let near_before = tail_chars(before, 12);
@@ -325,7 +343,7 @@ impl Extractor {
                         fact.project = Some(name);
                     }
                 }
-                if !fact.is_project && self.bare_investment.is_match(clause_before.trim()) {
+                if !fact.is_project && clause_whole && self.bare_investment.is_match(clause_before.trim()) {
                     if let Some(name) = named_project_before(text, c, self) {
                         fact.is_project = true;
                         fact.project = Some(name);
@@ -510,11 +528,12 @@ impl Extractor {
         let kind = from_clause
             .or(prev_kind)
             .or_else(|| {
-                sentence_cues
-                    .iter()
-                    .rev()
-                    .find(|x| x.1 <= c.start)
-                    .or_else(|| sentence_cues.iter().find(|x| x.0 >= c.end))
+                let before = sentence_cues.partition_point(|x| x.1 <= c.start);
+                let after = sentence_cues.partition_point(|x| x.0 < c.end);
+                before
+                    .checked_sub(1)
+                    .and_then(|i| sentence_cues.get(i))
+                    .or_else(|| sentence_cues.get(after))
                     .and_then(|x| kind_of(x.2))
             })
             .or(paragraph_kind);
@@ -545,7 +564,7 @@ impl Extractor {
             } else {
                 let s = &sentences[g.sentence];
                 let mut found = None;
-                for c in s.clauses[..g.first_clause].iter().rev() {
+                for c in s.clauses[..g.first_clause].iter().rev().take(WALK_BACK) {
                     let ct = &*without_parentheticals(&text[c.start..c.end]);
                     if DEICTIC.iter().any(|d| ct.contains(d)) {
                         found = self.regions.clause_region(ct, article);
@@ -580,8 +599,11 @@ impl Extractor {
         for g in groups {
             let s = &sentences[g.sentence];
             let evidence = &text[g.start..g.end];
-            let sentence_text = &text[s.span.start..s.span.end];
-            let ctx_start = floor_char_boundary(text, g.start.saturating_sub(4000));
+            // the sentence around the evidence, bounded for run-on texts
+            let around_start = floor_char_boundary(text, g.start.saturating_sub(WINDOW)).max(s.span.start);
+            let around_end = ceil_char_boundary(text, (g.end + WINDOW).min(text.len())).min(s.span.end.max(g.end));
+            let sentence_text = &text[around_start..around_end];
+            let ctx_start = floor_char_boundary(text, g.start.saturating_sub(CONTEXT));
             let context = &text[ctx_start..g.start];
             let period = period::clause_period(evidence, context, published);
             let measures: Vec<Measure> = g
@@ -630,27 +652,61 @@ enum Classified {
 /// A count clause followed by its amount clause (`签约项目12个，总投资30亿元`)
 /// is one fact.
 fn merge_amount_clauses(groups: &mut Vec<Group>, from: usize) {
-    let mut i = from + 1;
-    while i < groups.len() {
-        let (a, b) = (&groups[i - 1], &groups[i]);
-        let counts_only = |g: &Group| g.facts.iter().all(|f| f.metric.is_count());
-        let amounts_only = |g: &Group| g.facts.iter().all(|f| f.metric == Metric::Amount);
-        if a.sentence == b.sentence
-            && b.first_clause == a.last_clause + 1
-            && a.kind == b.kind
-            && a.kind != EventKind::Project
-            && counts_only(a)
-            && amounts_only(b)
-        {
-            let b = groups.remove(i);
-            let a = &mut groups[i - 1];
+    let tail: Vec<Group> = groups.drain(from..).collect();
+    for b in tail {
+        if let Some(a) = groups.last_mut().filter(|a| {
+            a.sentence == b.sentence
+                && b.first_clause == a.last_clause + 1
+                && a.kind == b.kind
+                && a.kind != EventKind::Project
+                && a.facts.iter().all(|f| f.metric.is_count())
+                && b.facts.iter().all(|f| f.metric == Metric::Amount)
+        }) {
             a.end = b.end;
             a.last_clause = b.last_clause;
             a.facts.extend(b.facts);
             a.status = a.status.or(b.status);
         } else {
-            i += 1;
+            groups.push(b);
         }
+    }
+}
+
+/// What two facts must share to be the same statement.
+type FactKey = (EventKind, Metric, Option<&'static str>, Option<String>);
+
+fn fact_key(kind: EventKind, f: &Fact) -> FactKey {
+    let currency = match f.q.unit {
+        Unit::Money(c) => Some(c),
+        Unit::Percent => Some("%"),
+        Unit::Count(_) => None,
+    };
+    (kind, f.metric, currency, f.scope.clone())
+}
+
+/// Values as whole hundredths, so that facts can be kept in ordered maps
+/// and found by range in O(log n) whatever the article's size.
+fn value_key(v: f64) -> i64 {
+    (v * 100.0).round() as i64
+}
+
+/// Facts already seen, by key then value.
+#[derive(Default)]
+struct FactIndex {
+    map: HashMap<FactKey, BTreeMap<i64, Vec<(f64, bool, Option<String>)>>>,
+}
+
+impl FactIndex {
+    fn insert(&mut self, key: FactKey, v: f64, approx: bool, project: Option<String>) {
+        self.map.entry(key).or_default().entry(value_key(v)).or_default().push((v, approx, project));
+    }
+
+    /// Entries of `key` with a value in `[lo, hi]`.
+    fn range(&self, key: &FactKey, lo: f64, hi: f64) -> impl Iterator<Item = &(f64, bool, Option<String>)> {
+        self.map
+            .get(key)
+            .into_iter()
+            .flat_map(move |m| m.range(value_key(lo) - 1..=value_key(hi) + 1).flat_map(|(_, v)| v.iter()))
     }
 }
 
@@ -659,27 +715,21 @@ fn merge_amount_clauses(groups: &mut Vec<Group>, from: usize) {
 /// project are dropped; groups left empty go.
 fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
     drop_rounded_restatements(&mut groups);
-    let mut seen: Vec<(EventKind, Metric, Option<&'static str>, f64, bool, Option<String>, Option<String>)> = Vec::new();
+    let mut seen = FactIndex::default();
     let mut out = Vec::with_capacity(groups.len());
     for mut g in groups {
         let kind = g.kind;
         g.facts.retain(|f| {
-            let cur = match f.q.unit {
-                Unit::Money(c) => Some(c),
-                _ => None,
-            };
+            let key = fact_key(kind, f);
+            let v = f.q.value;
             let approx = f.approx.is_some();
-            let dup = seen.iter().any(|(k, m, c, v, a, scope, project)| {
+            let dup = seen.range(&key, v * 0.995, v * 1.005).any(|(w, a, project)| {
                 let tol = if approx || *a { 0.005 } else { 1e-9 };
-                *k == kind
-                    && *m == f.metric
-                    && *c == cur
-                    && (v - f.q.value).abs() <= tol * v.abs().max(f.q.value.abs())
-                    && *scope == f.scope
+                (w - v).abs() <= tol * w.abs().max(v.abs())
                     && (project.is_none() || f.project.is_none() || *project == f.project)
             });
             if !dup {
-                seen.push((kind, f.metric, cur, f.q.value, approx, f.scope.clone(), f.project.clone()));
+                seen.insert(key, v, approx, f.project.clone());
             }
             !dup
         });
@@ -696,19 +746,22 @@ fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
 /// body gives (`103.6亿元`, `149.9亿元`): the rounded one goes when a
 /// precise fact of the same kind, metric and scope is close enough.
 fn drop_rounded_restatements(groups: &mut [Group]) {
-    let precise: Vec<(EventKind, Metric, Unit, f64, Option<String>)> = groups
-        .iter()
-        .flat_map(|g| g.facts.iter().filter(|f| f.approx.is_none()).map(move |f| (g.kind, f.metric, f.q.unit, f.q.value, f.scope.clone())))
-        .collect();
+    let mut precise = FactIndex::default();
+    for g in groups.iter() {
+        for f in g.facts.iter().filter(|f| f.approx.is_none()) {
+            precise.insert(fact_key(g.kind, f), f.q.value, false, None);
+        }
+    }
     for g in groups.iter_mut() {
         let kind = g.kind;
         g.facts.retain(|f| {
-            let close = |v: f64| match f.approx {
-                Some(Approx::About) => (v - f.q.value).abs() <= 0.05 * v.abs().max(f.q.value.abs()),
-                Some(Approx::MoreThan) => v >= f.q.value && v <= 1.2 * f.q.value,
-                None => false,
+            let v = f.q.value;
+            let (lo, hi) = match f.approx {
+                Some(Approx::About) => (v * 0.95, v * 1.05),
+                Some(Approx::MoreThan) => (v, v * 1.2),
+                None => return true,
             };
-            !precise.iter().any(|(k, m, u, v, scope)| *k == kind && *m == f.metric && *u == f.q.unit && *scope == f.scope && close(*v))
+            !precise.range(&fact_key(kind, f), lo, hi).any(|(w, _, _)| *w >= lo && *w <= hi)
         });
     }
 }
@@ -745,6 +798,13 @@ fn without_parentheticals(s: &str) -> std::borrow::Cow<'_, str> {
 
 fn is_han(c: char) -> bool {
     matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}')
+}
+
+fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
@@ -875,12 +935,12 @@ const GENERIC_PROJECT_HEADS: &[&str] = &[
 /// (`…与某公司就某示范园区项目签订协议，计划投资10亿元`).
 fn named_project_before(text: &str, c: Span, ex: &Extractor) -> Option<String> {
     // the clause right before `c` in the same sentence
-    let before = &text[..c.start];
+    let before = &text[floor_char_boundary(text, c.start.saturating_sub(WINDOW))..c.start];
     let prev_end = before.trim_end_matches([',', '，', ' ']).len();
     let prev_start = before[..prev_end].rfind(['，', ',', '。', '；', ';', '\n', '：', ':']).map_or(0, |i| {
         i + before[i..].chars().next().map_or(1, |ch| ch.len_utf8())
     });
-    let prev = &text[prev_start..prev_end];
+    let prev = &before[prev_start..prev_end];
     if !ex.numbers.scan(prev).is_empty() {
         return None;
     }
