@@ -177,6 +177,14 @@ impl Divisions {
     /// (与苏州市签约, 浙江客商) and names inside quotes (“河南省投资洽谈会”)
     /// are not actors; 我市/全省 resolve against the article's region.
     pub fn clause_region(&self, clause: &str, article: Option<&Region>) -> Option<Region> {
+        self.clause_actor(clause, article).or_else(|| article.cloned())
+    }
+
+    /// The division `clause` itself names as its actor — a place, or a cue
+    /// (我市, 全省) resolved against `article` — with no fallback: `None`
+    /// when the clause names no actor, so a caller can look for one in the
+    /// clauses around it before settling for the article's region.
+    pub fn clause_actor(&self, clause: &str, article: Option<&Region>) -> Option<Region> {
         let art = article.and_then(|r| self.by_code.get(&r.adcode)).copied();
         let hits = self.hits(clause, article);
         let roles = roles(clause, &hits);
@@ -213,10 +221,7 @@ impl Divisions {
                 }
             };
         }
-        match chosen {
-            Some((i, _)) => Some(self.regions[i].clone()),
-            None => article.cloned(),
-        }
+        chosen.map(|(i, _)| self.regions[i].clone())
     }
 
     /// What a cue refers to, given the article's region: 全省 → its

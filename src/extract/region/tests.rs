@@ -198,6 +198,24 @@ fn clause_region_prefers_the_actor_over_venue_and_partner() {
 }
 
 #[test]
+fn clause_actor_has_no_fallback() {
+    let d = divisions();
+    let beijing = d.by_code("110000").cloned();
+    let cases: &[(&str, Option<&Region>, &str)] = &[
+        ("签约项目5个", beijing.as_ref(), "-"),
+        ("在上海举办推介会", beijing.as_ref(), "-"),
+        ("全市签约项目5个", beijing.as_ref(), "110000"),
+        ("全市签约项目5个", None, "-"),
+        // An ambiguous name is an actor once the article's region tells which.
+        ("朝阳区签约项目5个", beijing.as_ref(), "110105"),
+        ("朝阳区签约项目5个", None, "-"),
+    ];
+    for (clause, art, want) in cases {
+        assert_eq!(code(d.clause_actor(clause, *art)), *want, "{clause}");
+    }
+}
+
+#[test]
 fn cues_follow_the_article_level() {
     let d = divisions();
     let wanzhou = d.by_code("500101").cloned().expect("万州区");
