@@ -17,7 +17,7 @@ pub mod period;
 pub mod region;
 mod subjects;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use regex::Regex;
@@ -84,6 +84,9 @@ struct Fact {
     is_project: bool,
     /// A growth rate (`同比增长22.3%`), reported with the fact before it.
     growth: bool,
+    /// `10个项目将全部入驻`: the subject of a further statement, which
+    /// restates an earlier count rather than adding one.
+    reference: bool,
     /// Byte end of what belongs to this measure (the project name, if any).
     reach: usize,
 }
@@ -328,6 +331,7 @@ impl Extractor {
                     project: None,
                     is_project: false,
                     growth: false,
+                    reference: false,
                     reach: q.end,
                 };
                 if tail_chars(before, 8).contains("投资") {
@@ -360,6 +364,7 @@ impl Extractor {
                 // `项目…4个月` is a duration
                 let rest = ["及以上", "以上", "左右"].iter().find_map(|w| after.strip_prefix(w)).unwrap_or(after);
                 let ends_here = !rest.chars().next().is_some_and(is_han);
+                let mut reference = false;
                 let metric = match classifier {
                     Classifier::Item => {
                         let after_words = cut_at_number(after, 16);
@@ -371,9 +376,11 @@ impl Extractor {
                         let p_before = near_before.rfind("项目").map(|i| i + "项目".len()).filter(|&e| self.linked(&near_before[e..]));
                         let f_before = self.last_firm_end(near_before).filter(|&e| self.linked(&near_before[e..]));
                         if let Some(i) = p_after {
-                            if after_words[i + "项目".len()..].starts_with('中') {
+                            let rest = &after[i + "项目".len()..];
+                            if rest.starts_with('中') {
                                 return Classified::Nothing; // 签约的16个项目中: a reference
                             }
+                            reference = ["将", "都", "均", "全部", "已全部"].iter().any(|w| rest.starts_with(w));
                         }
                         match (p_after, f_after, p_before, f_before) {
                             (Some(p), Some(f), _, _) if f < p => Metric::CompanyCount,
@@ -434,6 +441,7 @@ impl Extractor {
                     project: None,
                     is_project: false,
                     growth: false,
+                    reference,
                     reach: q.end,
                 }))
             }
@@ -456,6 +464,7 @@ impl Extractor {
                     project: None,
                     is_project: false,
                     growth: true,
+                    reference: false,
                     reach: q.end,
                 }))
             }
@@ -716,15 +725,23 @@ impl FactIndex {
 fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
     drop_rounded_restatements(&mut groups);
     let mut seen = FactIndex::default();
+    let mut counts_seen: HashSet<(Metric, i64)> = HashSet::new();
     let mut out = Vec::with_capacity(groups.len());
     for mut g in groups {
         let kind = g.kind;
         g.facts.retain(|f| {
+            if f.metric.is_count() {
+                let key = (f.metric, value_key(f.q.value));
+                if !counts_seen.insert(key) && f.reference {
+                    return false;
+                }
+            }
             let key = fact_key(kind, f);
             let v = f.q.value;
             let approx = f.approx.is_some();
             let dup = seen.range(&key, v * 0.995, v * 1.005).any(|(w, a, project)| {
-                let tol = if approx || *a { 0.005 } else { 1e-9 };
+                // a headline rounds (`1800亿元` for `1800.6亿元`); counts are exact
+                let tol = if approx || *a || f.metric == Metric::Amount { 0.005 } else { 1e-9 };
                 (w - v).abs() <= tol * w.abs().max(v.abs())
                     && (project.is_none() || f.project.is_none() || *project == f.project)
             });

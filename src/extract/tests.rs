@@ -99,6 +99,15 @@ fn a_rounded_headline_figure_restates_the_precise_one() {
 }
 
 #[test]
+fn a_set_counted_before_and_referred_to_again_is_one_fact() {
+    let ex = Extractor::new().unwrap();
+    let text = "招商推介会上，该县有8个项目集中签约。这8个项目将全部落户县经济开发区。";
+    assert_eq!(facts(&ex, text), [(Signing, ProjectCount, 8.0)]);
+    let text = "博览会现场签约金额达650亿元\n本届博览会集中签约项目96个，签约金额650.4亿元。";
+    assert_eq!(facts(&ex, text), [(Signing, Amount, 65_000_000_000.0), (Signing, ProjectCount, 96.0)]);
+}
+
+#[test]
 fn evidence_offsets_are_characters() {
     let ex = Extractor::new().unwrap();
     let text = "招商引资成果显著。全市签约项目18个，总投资92亿元。";
