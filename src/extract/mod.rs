@@ -301,7 +301,7 @@ impl Extractor {
                     return Classified::Threshold(format!("{}{}", q.text, take_chars(after, 8)));
                 }
                 // `八市到资超500亿元`: each of several places exceeds a mark
-                let per_place = approx == Some(Approx::MoreThan) && self.places_counted.is_match(clause_before);
+                let per_place = approx == Some(Approx::MoreThan) && self.places_counted.is_match(tail_chars(clause_before, 12));
                 if limit_after || per_place || is_category_amount(after_paren, near_before) {
                     let scope_end = after.find("项目").map(|i| i + "项目".len()).filter(|i| *i <= 36);
                     let scope = match scope_end {
@@ -368,7 +368,13 @@ impl Extractor {
                 let metric = match classifier {
                     Classifier::Item => {
                         let after_words = cut_at_number(after, 16);
-                        let p_after = after_words.find("项目");
+                        // `14个县区共签约项目`: the count is of what comes first
+                        // (县区), the 项目 belongs to a verb after it
+                        let p_after = after_words.find("项目").filter(|&i| {
+                            let between = &after_words[..i];
+                            !self.lex.cues.any(between)
+                                && !between.starts_with(['县', '区', '市', '乡', '镇', '村', '省', '部', '单'])
+                        });
                         let f_after = self.first_firm(after_words);
                         // a noun before the count owns it only when nothing but
                         // linking words and cues stand between (`项目合同达到267个`,

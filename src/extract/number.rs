@@ -56,7 +56,8 @@ impl NumberScanner {
         let re = Regex::new(
             r"(?x)
             (?P<num>
-                [0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?
+                [0-9]+亿[0-9]+(?:\.[0-9]+)?万
+              | [0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?
               | [0-9]+(?:\.[0-9]+)?
               | [零〇一二两三四五六七八九十百千万亿]+
             )
@@ -110,7 +111,13 @@ impl NumberScanner {
             }
             let digits = num.as_str();
             let is_arabic = digits.as_bytes()[0].is_ascii_digit();
-            let base = if is_arabic {
+            let base = if let Some((yi, wan)) = digits.strip_suffix('万').and_then(|d| d.split_once('亿')) {
+                // `1亿5000万元`
+                match (yi.parse::<f64>(), wan.parse::<f64>()) {
+                    (Ok(a), Ok(b)) => a * 1e8 + b * 1e4,
+                    _ => continue,
+                }
+            } else if is_arabic {
                 match digits.replace(',', "").parse::<f64>() {
                     Ok(v) => v,
                     Err(_) => continue,
@@ -293,6 +300,7 @@ mod tests {
             ("总额9亿多元", 900_000_000.0, Unit::Money("CNY"), Some(Approx::MoreThan)),
             ("投资港商项目1.2亿港元", 120_000_000.0, Unit::Money("HKD"), None),
             ("签约总金额86亿，", 8_600_000_000.0, Unit::Money("CNY"), None),
+            ("到位资金2亿3500万元", 235_000_000.0, Unit::Money("CNY"), None),
         ];
         for (text, value, unit, approx) in cases {
             let q = s.scan(text);
