@@ -890,7 +890,7 @@ fn skip_parenthetical(s: &str) -> &str {
 /// 约/近 → about; 超/超过/逾/突破 → more than.
 fn prefix_approx(before: &str) -> Option<Approx> {
     let b = tail_chars(before, 3);
-    for w in ["超过", "超", "逾", "突破", "多于"] {
+    for w in ["超过", "超", "逾", "突破", "多于", "上"] {
         if b.ends_with(w) {
             return Some(Approx::MoreThan);
         }
