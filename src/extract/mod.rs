@@ -128,14 +128,10 @@ impl Extractor {
         }
         let sentences = clause::sentences(text);
         let mut groups: Vec<Group> = Vec::new();
-        let mut paragraph_kind: Option<(usize, EventKind)> = None;
+        // a fact without any cue of its own continues the story so far
+        let mut story_kind: Option<EventKind> = None;
         for (si, s) in sentences.iter().enumerate() {
-            let start = groups.len();
-            // a fact without any cue of its own continues the story so far
-            self.sentence_groups(text, si, s, paragraph_kind.map(|(_, k)| k), &mut groups);
-            if let Some(k) = groups[start..].iter().rev().map(|g| g.kind).find(|k| *k != EventKind::Project) {
-                paragraph_kind = Some((s.paragraph, k));
-            }
+            story_kind = self.sentence_groups(text, si, s, story_kind, &mut groups).or(story_kind);
         }
         if groups.iter().all(|g| g.facts.iter().all(|f| f.growth)) {
             return Vec::new();
@@ -156,8 +152,16 @@ impl Extractor {
             || (text.contains("总投资") && ["签约", "开工", "落地", "落户", "投产"].iter().any(|w| text.contains(w)))
     }
 
-    /// The facts of one sentence, appended to `out`.
-    fn sentence_groups(&self, text: &str, si: usize, s: &Sentence, paragraph_kind: Option<EventKind>, out: &mut Vec<Group>) {
+    /// The facts of one sentence, appended to `out`; returns the kind of
+    /// its last fact that is not a single project, if any.
+    fn sentence_groups(
+        &self,
+        text: &str,
+        si: usize,
+        s: &Sentence,
+        story_kind: Option<EventKind>,
+        out: &mut Vec<Group>,
+    ) -> Option<EventKind> {
         let sentence_text = &text[s.span.start..s.span.end];
         let plan = self.lex.plan_heads.any(sentence_text);
         // cues of the whole sentence, absolute offsets
@@ -170,6 +174,8 @@ impl Extractor {
             .collect();
         let first_new = out.len();
         let mut last_count_metric: Option<Metric> = None;
+        // kind of the sentence's last fact that is not a single project
+        let mut prev_kind: Option<EventKind> = None;
         for (ci, c) in s.clauses.iter().enumerate() {
             let ctext = &text[c.start..c.end];
             let qs: Vec<Quantity> = self
@@ -236,10 +242,12 @@ impl Extractor {
                 // clause of ordinary length)
                 let (lo, hi) = (c.start.max(start.saturating_sub(WINDOW)), c.end.min(end + WINDOW));
                 let clause_cues = &cues[cues.partition_point(|x| x.0 < lo)..cues.partition_point(|x| x.1 <= hi)];
-                let prev_kind = out[first_new..].iter().rev().map(|g| g.kind).find(|k| *k != EventKind::Project);
-                let (kind, status) = self.decide_kind(&facts, clause_cues, &cues, plan, prev_kind, paragraph_kind, *c);
+                let (kind, status) = self.decide_kind(&facts, clause_cues, &cues, plan, prev_kind, story_kind, *c);
                 if facts.iter().all(|f| f.growth) && prev_kind.is_none() {
                     continue; // a growth rate of nothing we report
+                }
+                if kind != EventKind::Project {
+                    prev_kind = Some(kind);
                 }
                 out.push(Group {
                     sentence: si,
@@ -255,6 +263,7 @@ impl Extractor {
             }
         }
         merge_amount_clauses(out, first_new);
+        prev_kind
     }
 
     /// Whether `q` is a measure, a threshold, or neither, from its context
@@ -511,13 +520,13 @@ impl Extractor {
         sentence_cues: &[(usize, usize, Cue)],
         plan: bool,
         prev_kind: Option<EventKind>,
-        paragraph_kind: Option<EventKind>,
+        story_kind: Option<EventKind>,
         c: Span,
     ) -> (EventKind, Option<Status>) {
         let status = clause_cues.iter().any(|x| x.2 == Cue::Negotiating).then_some(Status::Negotiating);
         let all_growth = facts.iter().all(|f| f.growth);
         if all_growth {
-            return (prev_kind.or(paragraph_kind).unwrap_or(EventKind::Attraction), status);
+            return (prev_kind.or(story_kind).unwrap_or(EventKind::Attraction), status);
         }
         if plan || clause_cues.iter().any(|x| x.2 == Cue::Kind(EventKind::Target)) {
             return (EventKind::Target, status);
@@ -551,7 +560,7 @@ impl Extractor {
                     .or_else(|| sentence_cues.get(after))
                     .and_then(|x| kind_of(x.2))
             })
-            .or(paragraph_kind);
+            .or(story_kind);
         let firms_only = facts.iter().all(|f| matches!(f.metric, Metric::CompanyCount | Metric::ActivityCount));
         let kind = match kind {
             Some(EventKind::Target) => EventKind::Target,
