@@ -15,7 +15,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::ExtractError;
 use crate::event::{Region, RegionLevel};
-use names::{Variant, COMMON_WORDS, NOT_PLACE_AFTER};
+use names::{Variant, NOT_PLACE_AFTER};
 
 const PROVINCES_CSV: &str = include_str!("../../../data/divisions/provinces.csv");
 const CITIES_CSV: &str = include_str!("../../../data/divisions/cities.csv");
@@ -81,6 +81,7 @@ pub struct Divisions {
     automaton: AhoCorasick,
     patterns: Vec<Pattern>,
     pattern_ids: HashMap<String, usize>,
+    word_edges: HashMap<&'static str, u32>,
 }
 
 /// One string of the automaton and what it may stand for.
@@ -90,7 +91,7 @@ struct Pattern {
     chars: usize,
     cands: Vec<Cand>,
     cue: Option<Cue>,
-    /// An ordinary word (see [`COMMON_WORDS`]): never a mention on its own.
+    /// An ordinary word (`data/divisions/common_words.txt`): never a mention on its own.
     common: bool,
 }
 
@@ -132,6 +133,8 @@ struct RawHit {
     byte_start: usize,
     byte_end: usize,
     pattern: usize,
+    /// Directly after another match (江西|南康): part of a chain of names.
+    chained: bool,
 }
 
 fn level_rank(level: RegionLevel) -> u8 {
@@ -242,6 +245,7 @@ impl Divisions {
             }
         }
 
+        let common: std::collections::HashSet<&str> = names::common_words().collect();
         let mut patterns: Vec<Pattern> = Vec::new();
         let mut pattern_ids: HashMap<String, usize> = HashMap::new();
         let mut slot = |text: &str, patterns: &mut Vec<Pattern>| -> usize {
@@ -249,7 +253,7 @@ impl Divisions {
                 patterns.push(Pattern {
                     text: text.to_owned(),
                     chars: text.chars().count(),
-                    common: COMMON_WORDS.contains(&text),
+                    common: common.contains(text),
                     ..Pattern::default()
                 });
                 patterns.len() - 1
@@ -293,7 +297,8 @@ impl Divisions {
             .match_kind(MatchKind::LeftmostLongest)
             .build(patterns.iter().map(|p| p.text.as_str()))
             .map_err(|e| ExtractError::Divisions(format!("name index: {e}")))?;
-        Ok(Divisions { regions, province_of, city_of, by_code, automaton, patterns, pattern_ids })
+        let word_edges = names::word_edges().collect();
+        Ok(Divisions { regions, province_of, city_of, by_code, automaton, patterns, pattern_ids, word_edges })
     }
 
     /// The division with this 6-digit code.
@@ -326,7 +331,8 @@ impl Divisions {
             .sum();
         let per_region = std::mem::size_of::<usize>() + std::mem::size_of::<Option<usize>>();
         let maps = (self.by_code.capacity() + self.pattern_ids.capacity()) * 2 * std::mem::size_of::<(String, usize)>();
-        self.automaton.memory_usage() + regions + patterns + self.regions.len() * per_region + maps
+        let edges = self.word_edges.capacity() * std::mem::size_of::<(&str, u32)>();
+        self.automaton.memory_usage() + regions + patterns + self.regions.len() * per_region + maps + edges
     }
 
     /// Whether `inner` lies inside `outer` (or is it): 铜山区 is within 徐州市
@@ -399,7 +405,8 @@ impl Divisions {
             let start = last_char + text[last_byte..m.start()].chars().count();
             let pattern = m.pattern().as_usize();
             let end = start + self.patterns[pattern].chars;
-            out.push(RawHit { start, end, byte_start: m.start(), byte_end: m.end(), pattern });
+            let chained = !out.is_empty() && last_byte == m.start();
+            out.push(RawHit { start, end, byte_start: m.start(), byte_end: m.end(), pattern, chained });
             last_byte = m.end();
             last_char = end;
         }
@@ -462,8 +469,11 @@ impl Divisions {
         let all_short = pat.cands.iter().all(|c| c.short);
         if all_short
             && (NOT_PLACE_AFTER.iter().any(|w| after.starts_with(w))
-                || names::after_title_and_surname(before)
-                || names::inside_feature_name(before, &pat.text))
+                || names::is_given_name(before, after)
+                || names::inside_feature_name(before, &pat.text)
+                || (!h.chained
+                    && pat.cands.iter().all(|c| self.regions[c.idx].level == RegionLevel::County)
+                    && names::straddles_words(&self.word_edges, before, &pat.text, after)))
         {
             return None;
         }

@@ -98,6 +98,13 @@ fn features_and_given_names_are_not_places() {
         ("长江西岸、泰山东麓和沿海南部地区", &[]),
         ("河南签约项目20个,湖北签约15个", &["410000", "420000"]),
         ("记者李卫东报道,卫东区签约项目5个", &["410403"]),
+        // Ordinary words that are also short names: only the full name counts.
+        ("整合招商资源,搭建平台,比如南部商城项目,资源县签约3个", &["450329"]),
+        ("政府拿出真金白银,阿里云数据中心落户", &[]),
+        // Two characters that belong to the words around them (十大|新兴, 投资|兴业).
+        ("围绕十大新兴产业,吸引乡贤回乡投资兴业", &[]),
+        ("大新县、资兴市签约项目各5个,江西南康签约3个", &["451424", "431081", "360000", "360703"]),
+        ("李卫东院长出席", &[]),
     ];
     for (text, want) in cases {
         let got: Vec<String> = d.mentions(text).into_iter().map(|m| m.region.adcode).collect();
@@ -271,6 +278,13 @@ fn dev_corpus_article_regions() {
             let ok = got.starts_with(want);
             right += usize::from(ok);
             println!("{} {id:<22} gold {want} got {got}", if ok { "ok " } else { "BAD" });
+            if std::env::var_os("ZHAOSHANG_DEV_MENTIONS").is_some() {
+                let chars: Vec<char> = text.chars().collect();
+                for m in &mentions {
+                    let ctx: String = chars[m.start.saturating_sub(6)..(m.end + 4).min(chars.len())].iter().collect();
+                    println!("    M {} {} | {}", m.region.adcode, m.region.name, ctx.replace('\n', " "));
+                }
+            }
             if !ok && std::env::var_os("ZHAOSHANG_DEV_VERBOSE").is_some() {
                 let names: Vec<String> = mentions.iter().take(40).map(|m| format!("{}@{}", m.region.name, m.start)).collect();
                 println!("    {}", names.join(" "));
