@@ -67,6 +67,13 @@ const CONTEXT: usize = 4000;
 /// Earlier clauses of a sentence searched for the place a fact belongs to.
 const WALK_BACK: usize = 8;
 
+/// Nouns right after `个` that make it count something other than the
+/// projects or firms named before it: `项目…4个月`, `增长2个百分点`.
+const COUNTED_NOUNS: &[&str] = &[
+    "月", "半月", "年", "季度", "星期", "周", "天", "日", "小时", "工作日", "百分点", "方面", "领域", "环节", "阶段", "批", "人",
+    "乡", "镇", "村", "县", "区", "市", "省", "部门", "单位", "园区", "平台", "产业", "行业", "国家", "地区", "城市",
+];
+
 /// Deictic words for the article's own division (我市, 全省): a clause with
 /// one of these is about the article's region, not about an earlier place.
 const DEICTIC: &[&str] =
@@ -242,7 +249,7 @@ impl Extractor {
                 // clause of ordinary length)
                 let (lo, hi) = (c.start.max(start.saturating_sub(WINDOW)), c.end.min(end + WINDOW));
                 let clause_cues = &cues[cues.partition_point(|x| x.0 < lo)..cues.partition_point(|x| x.1 <= hi)];
-                let (kind, status) = self.decide_kind(&facts, clause_cues, &cues, plan, prev_kind, story_kind, *c);
+                let (kind, status) = self.decide_kind(text, &facts, clause_cues, &cues, plan, prev_kind, story_kind, *c);
                 if facts.iter().all(|f| f.growth) && prev_kind.is_none() {
                     continue; // a growth rate of nothing we report
                 }
@@ -372,7 +379,7 @@ impl Extractor {
                 // a count that rests on a noun before it must end there:
                 // `项目…4个月` is a duration
                 let rest = ["及以上", "以上", "左右"].iter().find_map(|w| after.strip_prefix(w)).unwrap_or(after);
-                let ends_here = !rest.chars().next().is_some_and(is_han);
+                let ends_here = !COUNTED_NOUNS.iter().any(|w| rest.starts_with(w));
                 let mut reference = false;
                 let metric = match classifier {
                     Classifier::Item => {
@@ -511,10 +518,11 @@ impl Extractor {
     /// the clause (力争/目标/任务: the figure is not yet real); a named
     /// project; activities are promotion; else the nearest cue before the
     /// first measure, else the nearest after it; else what the sentence,
-    /// then the paragraph, was about.
+    /// then the story so far, was about.
     #[allow(clippy::too_many_arguments)]
     fn decide_kind(
         &self,
+        text: &str,
         facts: &[Fact],
         clause_cues: &[(usize, usize, Cue)],
         sentence_cues: &[(usize, usize, Cue)],
@@ -528,7 +536,12 @@ impl Extractor {
         if all_growth {
             return (prev_kind.or(story_kind).unwrap_or(EventKind::Attraction), status);
         }
-        if plan || clause_cues.iter().any(|x| x.2 == Cue::Kind(EventKind::Target)) {
+        // `…171个，超额完成全年目标` reports a target met, not one set
+        let last = facts.last().map_or(c.end, |f| f.q.end);
+        let target_met = |x: &(usize, usize, Cue)| {
+            x.0 >= last && tail_chars(&text[floor_char_boundary(text, x.0.saturating_sub(24))..x.0], 6).contains("完成")
+        };
+        if plan || clause_cues.iter().any(|x| x.2 == Cue::Kind(EventKind::Target) && !target_met(x)) {
             return (EventKind::Target, status);
         }
         if facts.iter().any(|f| f.is_project) {
