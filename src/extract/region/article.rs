@@ -35,6 +35,8 @@ const W_BODY: f64 = 1.0;
 const W_LEAD_BONUS: f64 = 1.0;
 const LEAD_CHARS: usize = 200;
 const W_VENUE: f64 = 0.3;
+/// A line that is mostly place names is navigation or a list of links.
+const W_LIST: f64 = 0.3;
 /// A place that opens a clause is usually its subject (北林区共签约…).
 const W_SUBJECT: f64 = 2.0;
 
@@ -55,9 +57,12 @@ impl Divisions {
         let mut own: HashMap<usize, f64> = HashMap::new();
         let mut vote = |idx: usize, w: f64| *own.entry(idx).or_default() += w;
         for (s, w) in [(source, W_SOURCE), (title, W_TITLE)] {
-            for h in s.map(|s| self.hits(s, None)).unwrap_or_default() {
+            let Some(s) = s else { continue };
+            let hits = self.hits(s, None);
+            for (h, role) in hits.iter().zip(roles(s, &hits)) {
                 if let HitKind::Place(idx) = h.kind {
-                    vote(idx, w);
+                    // 铜川在上海举办推介会: the title is about 铜川.
+                    vote(idx, if role == Role::Elsewhere { w * W_VENUE } else { w });
                 }
             }
         }
@@ -65,6 +70,7 @@ impl Divisions {
         let hits = self.hits(text, None);
         let roles = roles(text, &hits);
         let header_end = header_end(text);
+        let listed = list_lines(text, &hits);
         let mut cues: HashMap<Cue, usize> = HashMap::new();
         // Kept incrementally so that the loop stays linear in the text.
         let (mut line_start, mut scanned) = (0usize, 0usize);
@@ -85,6 +91,8 @@ impl Divisions {
             let after = &text[h.byte_end..];
             let w = if names_source(line_before) {
                 W_SOURCE
+            } else if listed.contains(&line_start) {
+                W_LIST
             } else if at_line_start
                 && PUBLISHER_AFTER.iter().any(|p| after.chars().take(8).collect::<String>().contains(p))
                 && !line_before.ends_with("本报")
@@ -241,6 +249,33 @@ impl Divisions {
             _ => a,
         }
     }
+}
+
+/// Byte offsets of the lines that are mostly place names (a site's
+/// navigation, a list of related links): at least three places covering
+/// half of the line's visible characters.
+fn list_lines(text: &str, hits: &[Hit]) -> std::collections::HashSet<usize> {
+    let mut out = std::collections::HashSet::new();
+    let mut i = 0;
+    while i < hits.len() {
+        let line_start = text[..hits[i].byte_start].rfind('\n').map_or(0, |p| p + 1);
+        let line_end = text[hits[i].byte_end..].find('\n').map_or(text.len(), |p| hits[i].byte_end + p);
+        let mut j = i;
+        let mut covered = 0;
+        while j < hits.len() && hits[j].byte_start < line_end {
+            if matches!(hits[j].kind, HitKind::Place(_)) {
+                covered += hits[j].end - hits[j].start;
+            }
+            j += 1;
+        }
+        let places = hits[i..j].iter().filter(|h| matches!(h.kind, HitKind::Place(_))).count();
+        let visible = text[line_start..line_end].chars().filter(|c| !c.is_whitespace()).count();
+        if places >= 3 && covered * 2 >= visible {
+            out.insert(line_start);
+        }
+        i = j.max(i + 1);
+    }
+    out
 }
 
 /// The last `max` bytes of `s` or fewer, cut at a character boundary.

@@ -157,6 +157,15 @@ fn article_region_from_source_title_dateline_and_body() {
         (None, None, "记者在绥化市产业项目集中签约会上获悉,北林区共有12个项目集中签约,引资37亿元。北林区邀请了50多家客商参展参会,对接项目20个。绥化市有关领导出席。", "231202"),
         // A given name that is also a county's short name (李卫东 vs 卫东区) is not a place.
         (None, None, "广西一所学院与企业签订校企合作协议,院长李卫东出席。", "450000"),
+        // A navigation line of place names is furniture, not the topic.
+        (
+            None,
+            None,
+            "首页 铜川 西安 宝鸡 咸阳 渭南 延安\n扬州市上半年新签约亿元以上项目120个,总投资超过800亿元,扬州市将继续推进重特大项目招引工作。",
+            "321000",
+        ),
+        // A title's venue is not its topic.
+        (None, Some("铜川在上海举办招商推介会"), "推介会上签约项目10个,总投资50亿元。", "610200"),
         // 来源 inside a sentence is not a source line.
         (
             None,
