@@ -203,7 +203,8 @@ impl Extractor {
             for (qi, q) in qs.iter().enumerate() {
                 let prev_end = if qi == 0 { c.start } else { qs[qi - 1].end };
                 let next_start = qs.get(qi + 1).map_or(c.end, |n| n.start);
-                match self.classify(text, s.span.start, *c, q, prev_end, next_start, last_count_metric) {
+                let at = Slot { sentence_start: s.span.start, clause: *c, prev_end, next_start };
+                match self.classify(text, at, q, last_count_metric) {
                     Classified::Fact(f) => {
                         if f.metric.is_count() {
                             last_count_metric = Some(f.metric);
@@ -274,18 +275,9 @@ impl Extractor {
     }
 
     /// Whether `q` is a measure, a threshold, or neither, from its context
-    /// inside clause `c`. `prev_end`/`next_start` bound the words that belong
-    /// to this quantity rather than to its neighbours.
-    fn classify(
-        &self,
-        text: &str,
-        sentence_start: usize,
-        c: Span,
-        q: &Quantity,
-        prev_end: usize,
-        next_start: usize,
-        last_count_metric: Option<Metric>,
-    ) -> Classified {
+    /// in its slot (clause, and the words between its neighbours).
+    fn classify(&self, text: &str, at: Slot, q: &Quantity, last_count_metric: Option<Metric>) -> Classified {
+        let Slot { sentence_start, clause: c, prev_end, next_start } = at;
         // context windows are bounded so that a text without punctuation
         // costs linear time, not quadratic
         let clause_from = floor_char_boundary(text, q.start.saturating_sub(WINDOW)).max(c.start);
@@ -679,6 +671,16 @@ impl Extractor {
     }
 }
 
+/// Where a quantity sits: its sentence and clause, and the byte range
+/// between its neighbours that holds its own words.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    sentence_start: usize,
+    clause: Span,
+    prev_end: usize,
+    next_start: usize,
+}
+
 enum Classified {
     Fact(Box<Fact>),
     /// A threshold or category (`10亿元以上项目`): the scope it names.
@@ -727,10 +729,13 @@ fn value_key(v: f64) -> i64 {
     (v * 100.0).round() as i64
 }
 
+/// A fact in the index: value, whether approximate, its project.
+type Entry = (f64, bool, Option<String>);
+
 /// Facts already seen, by key then value.
 #[derive(Default)]
 struct FactIndex {
-    map: HashMap<FactKey, BTreeMap<i64, Vec<(f64, bool, Option<String>)>>>,
+    map: HashMap<FactKey, BTreeMap<i64, Vec<Entry>>>,
 }
 
 impl FactIndex {
@@ -739,7 +744,7 @@ impl FactIndex {
     }
 
     /// Entries of `key` with a value in `[lo, hi]`.
-    fn range(&self, key: &FactKey, lo: f64, hi: f64) -> impl Iterator<Item = &(f64, bool, Option<String>)> {
+    fn range(&self, key: &FactKey, lo: f64, hi: f64) -> impl Iterator<Item = &Entry> {
         self.map
             .get(key)
             .into_iter()
@@ -778,9 +783,9 @@ fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
             }
             !dup
         });
-        if !g.facts.is_empty() && !g.facts.iter().all(|f| f.growth) {
-            out.push(g);
-        } else if !g.facts.is_empty() && out.last().is_some_and(|p: &Group| p.sentence == g.sentence) {
+        // a growth rate stays only beside the fact it qualifies
+        let growth_only = g.facts.iter().all(|f| f.growth);
+        if !g.facts.is_empty() && (!growth_only || out.last().is_some_and(|p: &Group| p.sentence == g.sentence)) {
             out.push(g);
         }
     }

@@ -4,7 +4,10 @@
 use super::*;
 use crate::event::Script;
 
-fn facts(ex: &Extractor, text: &str) -> Vec<(EventKind, Metric, f64)> {
+/// kind, metric, value of one measure
+type Flat = (EventKind, Metric, f64);
+
+fn facts(ex: &Extractor, text: &str) -> Vec<Flat> {
     let meta = ArticleMeta { id: "t".into(), ..ArticleMeta::default() };
     let doc = Normalized { text: text.to_owned(), title: None, script: Script::Simplified };
     ex.extract(&meta, &doc)
@@ -19,7 +22,7 @@ use Metric::*;
 #[test]
 fn kinds_metrics_and_values() {
     let ex = Extractor::new().unwrap();
-    let cases: &[(&str, &[(EventKind, Metric, f64)])] = &[
+    let cases: &[(&str, &[Flat])] = &[
         (
             "今年全县招商引资签约项目42个、涉及金额356.8亿元，其中先进制造业项目30个、涉及金额210亿元。",
             &[(Signing, ProjectCount, 42.0), (Signing, Amount, 35_680_000_000.0), (Signing, ProjectCount, 30.0), (Signing, Amount, 21_000_000_000.0)],
