@@ -163,8 +163,15 @@ impl Divisions {
                 best(&|i| self.regions[i].level == RegionLevel::County && self.city_of[i] == Some(chosen))
             {
                 let share = w / wc;
-                let county_city = self.regions[k].name.ends_with('市');
-                if share >= 0.6 || (share >= 0.3 && (county_cues > city_cues || (county_city && city_cues > 0.0))) {
+                // 全市 fits a county-level city (晋江市) as well as its prefecture;
+                // for a district or county it is the prefecture speaking.
+                let descend = if self.regions[k].name.ends_with('市') {
+                    share >= 0.6 || (share >= 0.45 && city_cues > 0.0)
+                } else {
+                    let city_voice = city_cues > county_cues;
+                    (share >= 0.6 && !city_voice) || share >= 0.8 || (share >= 0.3 && county_cues > city_cues)
+                };
+                if descend {
                     chosen = k;
                 }
             }

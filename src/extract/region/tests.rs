@@ -157,6 +157,13 @@ fn article_region_from_source_title_dateline_and_body() {
         (None, None, "记者在绥化市产业项目集中签约会上获悉,北林区共有12个项目集中签约,引资37亿元。北林区邀请了50多家客商参展参会,对接项目20个。绥化市有关领导出席。", "231202"),
         // A given name that is also a county's short name (李卫东 vs 卫东区) is not a place.
         (None, None, "广西一所学院与企业签订校企合作协议,院长李卫东出席。", "450000"),
+        // A city that says 全市 keeps its voice, even when one district has most of the news.
+        (
+            None,
+            None,
+            "今年以来,全市新签约项目200个。铜山区签约项目80个,铜山区到位资金120亿元,铜山区新开工项目30个。全市将继续优化营商环境,徐州市招商工作稳步推进。",
+            "320300",
+        ),
         // A navigation line of place names is furniture, not the topic.
         (
             None,
@@ -286,7 +293,8 @@ fn dev_corpus_article_regions() {
             total += 1;
             let ok = got.starts_with(want);
             right += usize::from(ok);
-            println!("{} {id:<22} gold {want} got {got}", if ok { "ok " } else { "BAD" });
+            let published = crate::extract::period::publication_date(raw.published_at.as_deref(), &text);
+            println!("{} {id:<22} gold {want} got {got} (published {published:?})", if ok { "ok " } else { "BAD" });
             if std::env::var_os("ZHAOSHANG_DEV_MENTIONS").is_some() {
                 let chars: Vec<char> = text.chars().collect();
                 for m in &mentions {
