@@ -264,7 +264,7 @@ fn cn_number(s: &str) -> Option<u32> {
     let digit = |c: char| "一二三四五六七八九".chars().position(|d| d == c).map(|i| i as u32 + 1);
     let cs: Vec<char> = s.chars().collect();
     match cs[..] {
-        [c] if c == '十' => Some(10),
+        ['十'] => Some(10),
         [c] => digit(c),
         ['十', c] => digit(c).map(|n| 10 + n),
         [c, '十'] => digit(c).map(|n| n * 10),
@@ -333,7 +333,9 @@ mod tests {
     fn clause_periods() {
         let pub2020 = date("2020-10-11");
         let pub_jan = date("2021-01-15");
-        let cases: &[(&str, &str, Option<NaiveDate>, Option<&str>, Option<i32>)] = &[
+        // clause, context, publication date, expected period text and year
+        type Case<'a> = (&'a str, &'a str, Option<NaiveDate>, Option<&'a str>, Option<i32>);
+        let cases: &[Case] = &[
             ("2021年全市签约项目655个", "", pub2020, Some("2021年"), Some(2021)),
             ("二〇二一年签约项目30个", "", None, Some("二〇二一年"), Some(2021)),
             ("2021年1-8月引进资金80亿元", "", None, Some("2021年1-8月"), Some(2021)),

@@ -356,17 +356,14 @@ fn roles(text: &str, hits: &[Hit]) -> Vec<Role> {
         scanned = h.byte_start;
         let before = &text[..h.byte_start];
         let after = &text[h.byte_end..];
+        let place = matches!(h.kind, HitKind::Place(_));
+        let venue = VENUE_BEFORE.iter().any(|w| before.ends_with(w)) || PARTNER_AFTER.iter().any(|w| after.starts_with(w));
+        let listed_after_venue = i > 0
+            && out[i - 1] == Role::Elsewhere
+            && LIST_JOINERS.contains(&text[hits[i - 1].byte_end..h.byte_start].trim());
         let role = if depth > 0 || (before.ends_with(['(', '（']) && after.starts_with([')', '）'])) {
             Role::Named
-        } else if matches!(h.kind, HitKind::Place(_))
-            && (VENUE_BEFORE.iter().any(|w| before.ends_with(w)) || PARTNER_AFTER.iter().any(|w| after.starts_with(w)))
-        {
-            Role::Elsewhere
-        } else if i > 0
-            && out[i - 1] == Role::Elsewhere
-            && matches!(h.kind, HitKind::Place(_))
-            && LIST_JOINERS.contains(&text[hits[i - 1].byte_end..h.byte_start].trim())
-        {
+        } else if place && (venue || listed_after_venue) {
             Role::Elsewhere
         } else {
             Role::Actor

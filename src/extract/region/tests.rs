@@ -273,6 +273,7 @@ fn dev_corpus_article_regions() {
     let d = divisions();
     let (mut right, mut total, mut fact_right, mut fact_total) = (0, 0, 0, 0);
     let (mut scanned_chars, mut scan_time) = (0usize, std::time::Duration::ZERO);
+    let ruby = regex::Regex::new(r"(\p{Han})\([a-zA-Z\u{00C0}-\u{024F}\u{0300}-\u{036F}ḿ]{1,7}\)").expect("ruby pattern");
     for line in gold.lines() {
         let g: serde_json::Value = serde_json::from_str(line).expect("gold line is JSON");
         let id = g["id"].as_str().expect("gold id");
@@ -280,7 +281,6 @@ fn dev_corpus_article_regions() {
         let Ok(raw) = decode(&bytes, Some(id), &DecodeLimits::default()) else { continue };
         let doc = normalize(&raw);
         // Folding that normalize owns; idempotent, so harmless once normalize does it.
-        let ruby = regex::Regex::new(r"(\p{Han})\([a-zA-Z\u{00C0}-\u{024F}\u{0300}-\u{036F}ḿ]{1,7}\)").expect("ruby pattern");
         let text = hanconv::t2s(ruby.replace_all(&doc.text, "$1"));
         let title = doc.title.as_deref().map(hanconv::t2s);
         let got = d.article_region(title.as_deref(), raw.source.as_deref(), &text);
