@@ -588,7 +588,8 @@ impl Extractor {
             let own = &*without_parentheticals(&text[g.start..g.end]);
             let region = if self.regions.clause_region(own, None).is_some() || DEICTIC.iter().any(|d| own.contains(d)) {
                 self.regions.clause_region(own, article)
-            } else if i > 0 && groups[i - 1].sentence == g.sentence && groups[i - 1].kind != EventKind::Project {
+            } else if i > 0 && groups[i - 1].kind != EventKind::Project && same_period(text, &groups[i - 1], g) {
+                // parts of one statement share their subject, across `；`
                 groups[i - 1].region.clone()
             } else {
                 let s = &sentences[g.sentence];
@@ -686,6 +687,13 @@ enum Classified {
     /// A threshold or category (`10亿元以上项目`): the scope it names.
     Threshold(String),
     Nothing,
+}
+
+/// Whether `b` follows `a` within one full sentence: nothing but `；`,
+/// `，` and words between them, no `。` or line break.
+fn same_period(text: &str, a: &Group, b: &Group) -> bool {
+    a.sentence == b.sentence
+        || (a.end <= b.start && !text[a.end..b.start].contains(['。', '！', '？', '!', '?', '\n']))
 }
 
 /// A count clause followed by its amount clause (`签约项目12个，总投资30亿元`)
@@ -1043,7 +1051,7 @@ fn project_scope(near_before: &str) -> Option<String> {
     if n == 0 || n > 8 || modifier.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
-    if ["招商引资", "招商", "重点", "重大", "合同", "签约", "投资"].contains(&modifier) {
+    if ["招商引资", "招商", "重点", "重大", "合同", "签约", "投资", "建设", "在建", "新建", "续建", "实施"].contains(&modifier) {
         return None;
     }
     Some(format!("{modifier}项目"))
