@@ -224,7 +224,7 @@ impl Divisions {
             chosen = match chosen {
                 None => Some((idx, h.byte_end)),
                 Some((cur, cur_end)) => {
-                    let adjacent = clause[cur_end..h.byte_start].trim().is_empty();
+                    let adjacent = h.byte_start - cur_end <= 8 && clause[cur_end..h.byte_start].trim().is_empty();
                     // 江苏省徐州市铜山区 is one chain; 河南省…我市 narrows a
                     // province that only framed the article's own city.
                     let broader_than_article = art.is_some_and(|a| a != cur && self.idx_within(a, cur));

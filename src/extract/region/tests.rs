@@ -322,3 +322,19 @@ fn dev_corpus_article_regions() {
     );
     assert!(total > 0, "no gold article regions found under {dir}");
 }
+
+#[test]
+fn large_and_odd_inputs_resolve_without_panicking() {
+    let d = divisions();
+    let big = "铜川市签约项目5个,在上海举办推介会。\n".repeat(5_000);
+    assert_eq!(d.mentions(&big).len(), 10_000);
+    assert_eq!(code(d.article_region(None, None, &big)), "610200");
+    assert_eq!(code(d.clause_region(&big, None)), "610200");
+    for odd in ["", "\n\n", "市", "我市", "“”《》()（）", "铜", "\u{FFFD}\u{FFFD}", "????铜川????"] {
+        let _ = d.mentions(odd);
+        let _ = d.article_region(Some(odd), Some(odd), odd);
+        let _ = d.clause_region(odd, d.by_code("610200"));
+        let _ = d.resolve_name(odd);
+    }
+    assert_eq!(code(d.clause_region("我市", d.by_code("610200").cloned().as_ref())), "610200");
+}
