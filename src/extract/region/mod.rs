@@ -358,13 +358,20 @@ impl Divisions {
     /// the most specific division it names. A bare short name that several
     /// counties share (朝阳 aside, which is also a city) resolves to none.
     pub fn resolve_name(&self, name: &str) -> Option<Region> {
+        self.resolve_name_in(name, None)
+    }
+
+    /// Like [`Divisions::resolve_name`], with the article's region settling a
+    /// name several divisions share (朝阳区 in a Beijing article → 110105).
+    pub fn resolve_name_in(&self, name: &str, context: Option<&Region>) -> Option<Region> {
         let name = name.trim();
+        let ctx = context.and_then(|r| self.by_code.get(&r.adcode)).copied();
         if let Some(&p) = self.pattern_ids.get(name) {
-            if let Some(idx) = self.choose(&self.patterns[p], None, true) {
+            if let Some(idx) = self.choose(&self.patterns[p], ctx, true) {
                 return Some(self.regions[idx].clone());
             }
         }
-        let ms = self.mentions(name);
+        let ms = self.mentions_in(name, context);
         let last = ms.last()?;
         // A chain names one division: every earlier part must contain the last.
         ms.iter().all(|m| self.within(&last.region, &m.region)).then(|| last.region.clone())

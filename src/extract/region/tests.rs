@@ -72,6 +72,10 @@ fn single_names_resolve_by_policy() {
     for (name, want) in cases {
         assert_eq!(code(d.resolve_name(name)), *want, "{name}");
     }
+    let beijing = d.by_code("110000");
+    assert_eq!(code(d.resolve_name_in("朝阳区", beijing)), "110105");
+    assert_eq!(code(d.resolve_name_in("鼓楼区", d.by_code("320100"))), "320106");
+    assert_eq!(code(d.resolve_name_in("通州", beijing)), "110112");
 }
 
 #[test]
