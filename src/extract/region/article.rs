@@ -6,7 +6,9 @@
 //! specific division its clause names as the actor — not a venue (在上海举办)
 //! or a partner (与苏州签约) — else the article's region.
 
-use std::collections::HashMap;
+// BTreeMap for the weights: sums taken in a fixed order give the same
+// floats, and so the same region, on every run.
+use std::collections::{BTreeMap, HashMap};
 
 use super::{Cue, Divisions, Hit, HitKind};
 use crate::event::{Region, RegionLevel};
@@ -54,7 +56,7 @@ impl Divisions {
     /// The article's own region — what 我市/全市/本市/全区/我州 refer to — from
     /// the title, the source, the dateline, or the dominant place in the text.
     pub fn article_region(&self, title: Option<&str>, source: Option<&str>, text: &str) -> Option<Region> {
-        let mut own: HashMap<usize, f64> = HashMap::new();
+        let mut own: BTreeMap<usize, f64> = BTreeMap::new();
         let mut vote = |idx: usize, w: f64| *own.entry(idx).or_default() += w;
         for (s, w) in [(source, W_SOURCE), (title, W_TITLE)] {
             let Some(s) = s else { continue };
@@ -117,8 +119,8 @@ impl Divisions {
     /// province) and descends from the best province while one child carries
     /// most of the weight, or the 我市/全县 cues say the article speaks from
     /// a lower level.
-    fn dominant(&self, own: &HashMap<usize, f64>, cues: &HashMap<Cue, usize>) -> Option<usize> {
-        let mut sup: HashMap<usize, f64> = HashMap::new();
+    fn dominant(&self, own: &BTreeMap<usize, f64>, cues: &HashMap<Cue, usize>) -> Option<usize> {
+        let mut sup: BTreeMap<usize, f64> = BTreeMap::new();
         for (&idx, &w) in own {
             let p = self.province_of[idx];
             *sup.entry(p).or_default() += w;
