@@ -268,9 +268,10 @@ fn dev_corpus_article_regions() {
     let t = std::time::Instant::now();
     let built = Divisions::embedded().expect("embedded table loads");
     println!(
-        "Divisions::embedded(): {:.1} ms, ~{} KiB heap ({} divisions, {} index strings)",
+        "Divisions::embedded(): {:.1} ms, ~{} KiB heap of which automaton {} KiB ({} divisions, {} index strings)",
         t.elapsed().as_secs_f64() * 1e3,
         built.memory_usage() / 1024,
+        built.automaton.memory_usage() / 1024,
         built.len(),
         built.patterns.len()
     );
