@@ -325,7 +325,7 @@ fn subject_like(before: &str) -> bool {
 
 /// What may stand before a clause's subject: time words and linking adverbs.
 const SUBJECT_OPENERS: &[&str] =
-    &["年", "月", "日", "以来", "期间", "其中", "目前", "同时", "此外", "另外", "当天", "今天", "近日", "日前", "据悉", "据了解"];
+    &["年", "月", "日", "度", "底", "初", "末", "年内", "以来", "年来", "期间", "其中", "目前", "同时", "此外", "另外", "当天", "今天", "近日", "日前", "据悉", "据了解", "据统计"];
 
 /// Byte offset where the header lines end: the lines before the first line
 /// long enough to be a paragraph (site furniture, title, source and date).

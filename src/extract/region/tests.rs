@@ -214,6 +214,9 @@ fn clause_region_prefers_the_actor_over_venue_and_partner() {
         ("引进深圳企业投资项目3个", zhoukou.as_ref(), "411600"),
         // As the subject it is the actor, even outside the article's region.
         ("郑州市签约项目50个", zhoukou.as_ref(), "410100"),
+        ("一季度郑州市签约项目50个", zhoukou.as_ref(), "410100"),
+        ("近年来郑州市引进项目50个", zhoukou.as_ref(), "410100"),
+        ("迎来郑州企业投资项目5个", zhoukou.as_ref(), "411600"),
         // A county of the article's city inside a project name is that county's fact.
         ("总投资26亿元的太康纺织产业园项目已开工", zhoukou.as_ref(), "411627"),
         // Named by the article's county, its city inside a phrase: still the county.
