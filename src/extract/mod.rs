@@ -243,7 +243,15 @@ impl Extractor {
             let n = clause_groups.len();
             let mut cursor = c.start;
             for (gi, facts) in clause_groups.into_iter().enumerate() {
-                let start = skip_separators(text, cursor);
+                let mut start = skip_separators(text, cursor);
+                if facts.iter().all(|f| f.is_project) {
+                    // one item of a list of projects (`…、总投资80亿元的某项目`)
+                    if let Some(first) = facts.first() {
+                        if let Some(i) = text[start..first.q.start].rfind(['、', '，', ',']) {
+                            start = skip_separators(text, start + i);
+                        }
+                    }
+                }
                 let end = if gi + 1 == n { c.end } else { facts.iter().map(|f| f.reach).max().unwrap_or(c.end).min(c.end) };
                 cursor = end;
                 // the clause's cues near this group (all of them in any
@@ -345,7 +353,7 @@ impl Extractor {
                 if tail_chars(before, 8).contains("投资") {
                     if let Some((name, reach)) = project_after(after) {
                         fact.is_project = true;
-                        fact.project = Some(name);
+                        fact.project = Some(name).filter(|n| specific_project(n));
                         fact.reach = q.end + reach;
                     }
                 }
@@ -567,10 +575,14 @@ impl Extractor {
             })
             .or(story_kind);
         let firms_only = facts.iter().all(|f| matches!(f.metric, Metric::CompanyCount | Metric::ActivityCount));
+        let counts_only = facts.iter().all(|f| f.metric.is_count());
         let kind = match kind {
             Some(EventKind::Target) => EventKind::Target,
             // promotion counts visits and firms met, not projects or money
             Some(EventKind::PromotionActivity) if !firms_only => EventKind::Attraction,
+            // funds and spending are money: a count beside them counts
+            // projects or firms brought in
+            Some(EventKind::FundsInPlace | EventKind::InvestmentProgress) if counts_only => EventKind::Attraction,
             Some(k) => k,
             None if firms_only => EventKind::PromotionActivity,
             None => EventKind::Attraction,
@@ -980,7 +992,16 @@ fn project_after(after: &str) -> Option<(String, usize)> {
     if name.chars().count() > 40 {
         return None;
     }
-    Some((name.trim_matches(['“', '”', '"']).to_owned(), p + "项目".len()))
+    // `占地面积20万平方米的某某项目`: the name is what the last 的 leads to
+    let name = name.rfind('的').map_or(name, |i| &name[i + '的'.len_utf8()..]);
+    Some((name.replace(['“', '”', '"'], ""), p + "项目".len()))
+}
+
+/// Whether a project name names one (`某某冷链物流园项目`), not a kind
+/// (`大项目`, `牵引带动力极强的大项目`).
+fn specific_project(name: &str) -> bool {
+    let head = name.strip_suffix("项目").unwrap_or(name);
+    head.chars().count() >= 3 && !GENERIC_PROJECT_HEADS.iter().any(|g| head.ends_with(g))
 }
 
 /// Generic heads that do not name a project (`签约项目`, `重点项目`).
