@@ -245,6 +245,8 @@ impl Divisions {
             }
         }
 
+        // Two-character full names (赵县, 城区) are as exposed to ordinary
+        // words as short names; the common-word list covers both.
         let common: std::collections::HashSet<&str> = names::common_words().collect();
         let mut patterns: Vec<Pattern> = Vec::new();
         let mut pattern_ids: HashMap<String, usize> = HashMap::new();
@@ -291,8 +293,6 @@ impl Divisions {
             let p = slot(text, &mut patterns);
             patterns[p].cue = Some(*cue);
         }
-        // Two-character full names (赵县, 城区) are as exposed to ordinary
-        // words as short names; the common-word list covers both.
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .build(patterns.iter().map(|p| p.text.as_str()))
@@ -316,7 +316,7 @@ impl Divisions {
     }
 
     /// Approximate heap bytes held by the table and the index, for
-    /// capacity planning (the automaton dominates).
+    /// capacity planning (an upper estimate: map overhead is counted generously).
     pub fn memory_usage(&self) -> usize {
         let strings = |r: &Region| {
             r.name.capacity()
