@@ -79,6 +79,10 @@ const CUES: &[(&str, Cue)] = &[
     ("到资", FUNDS),
     ("实际使用外资", FUNDS),
     ("实际利用外资", FUNDS),
+    ("实际利用", FUNDS),
+    ("实际使用", FUNDS),
+    ("实到", FUNDS),
+    ("到账", FUNDS),
     ("开工", START),
     ("建成", DONE),
     ("投产", DONE),
@@ -133,12 +137,12 @@ const MONEY_BLOCKERS: &[&str] = &[
 ];
 
 /// Nouns a 家/户/个 count of firms is about.
-const FIRM_NOUNS: &[&str] = &["企业", "央企", "国企", "外企", "客商", "公司", "商家", "商户", "投资商", "市场主体", "500强"];
+const FIRM_NOUNS: &[&str] = &["企业", "央企", "国企", "外企", "客商", "公司", "商家", "投资商", "500强"];
 
 /// Nouns around 场/次/批次 that make it a promotion activity.
 const ACTIVITY_NOUNS: &[&str] = &[
-    "活动", "招商", "考察", "推介", "洽谈", "对接", "会", "走访", "拜访", "座谈", "展", "论坛", "路演", "接待", "客商",
-    "拜会", "出访",
+    "活动", "招商", "考察", "推介", "洽谈", "对接", "走访", "拜访", "展", "论坛", "路演", "接待", "客商", "拜会", "出访",
+    "推介会", "洽谈会", "招商会", "恳谈会", "博览会", "交易会", "说明会", "对接会", "签约会", "投资会",
 ];
 
 /// An article with none of these is not about investment promotion,

@@ -56,12 +56,13 @@ impl NumberScanner {
         let re = Regex::new(
             r"(?x)
             (?P<num>
-                [0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?
+                [0-9]+亿[0-9]+(?:\.[0-9]+)?万
+              | [0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?
               | [0-9]+(?:\.[0-9]+)?
               | [零〇一二两三四五六七八九十百千万亿]+
             )
             (?P<a1>余|多)?
-            (?P<mult>万亿|千亿|百亿|亿|千万|百万|万)?
+            (?P<mult>个亿|万亿|千亿|百亿|亿|千万|百万|万)?
             (?P<a2>余|多)?
             (?P<unit>美元|美金|港元|港币|欧元|日元|英镑|韩元|元人民币|元|个|項|项|家|户|场次|场|批次|次|%|％)?",
         )?;
@@ -91,8 +92,9 @@ impl NumberScanner {
                 None => continue,
             };
             let before = &text[..whole.start()];
-            // `第3批`, `第二十九届`: ordinals are not quantities.
-            if before.ends_with('第') {
+            // `第3批`, `第二十九届`: ordinals are not quantities; `数十亿`,
+            // `几百个`: vague.
+            if before.ends_with(['第', '数', '几']) || before.ends_with("若干") {
                 continue;
             }
             // `25 7亿元`: a number split by a stray space is garbled, not 7亿.
@@ -110,7 +112,13 @@ impl NumberScanner {
             }
             let digits = num.as_str();
             let is_arabic = digits.as_bytes()[0].is_ascii_digit();
-            let base = if is_arabic {
+            let base = if let Some((yi, wan)) = digits.strip_suffix('万').and_then(|d| d.split_once('亿')) {
+                // `1亿5000万元`
+                match (yi.parse::<f64>(), wan.parse::<f64>()) {
+                    (Ok(a), Ok(b)) => a * 1e8 + b * 1e4,
+                    _ => continue,
+                }
+            } else if is_arabic {
                 match digits.replace(',', "").parse::<f64>() {
                     Ok(v) => v,
                     Err(_) => continue,
@@ -125,7 +133,7 @@ impl NumberScanner {
                 Some("万亿") => 1e12,
                 Some("千亿") => 1e11,
                 Some("百亿") => 1e10,
-                Some("亿") => 1e8,
+                Some("亿") | Some("个亿") => 1e8,
                 Some("千万") => 1e7,
                 Some("百万") => 1e6,
                 Some("万") => 1e4,
@@ -293,6 +301,8 @@ mod tests {
             ("总额9亿多元", 900_000_000.0, Unit::Money("CNY"), Some(Approx::MoreThan)),
             ("投资港商项目1.2亿港元", 120_000_000.0, Unit::Money("HKD"), None),
             ("签约总金额86亿，", 8_600_000_000.0, Unit::Money("CNY"), None),
+            ("到位资金2亿3500万元", 235_000_000.0, Unit::Money("CNY"), None),
+            ("总投资20个亿，", 2_000_000_000.0, Unit::Money("CNY"), None),
         ];
         for (text, value, unit, approx) in cases {
             let q = s.scan(text);
@@ -304,7 +314,7 @@ mod tests {
     #[test]
     fn not_quantities() {
         let s = NumberScanner::new().unwrap();
-        for text in ["参会3万人", "第3批项目", "第二十九届博览会", "实施一二三区改造", "p3级实验室", "协议总投资25 7亿元", "年产10万吨", "2023年7月"] {
+        for text in ["投资数十亿元", "参会3万人", "第3批项目", "第二十九届博览会", "实施一二三区改造", "p3级实验室", "协议总投资25 7亿元", "年产10万吨", "2023年7月"] {
             assert!(s.scan(text).is_empty(), "{text}: {:?}", s.scan(text));
         }
     }
