@@ -9,7 +9,8 @@
 # ---- build ------------------------------------------------------------------
 FROM rust:1-slim-bookworm AS build
 # rdkafka builds the bundled librdkafka (./configure + make), vendored
-# OpenSSL (perl, make) and zstd (cc); libz-sys links the system zlib.
+# OpenSSL (perl, make) and zstd (cc); libz-sys links the system zlib;
+# binutils (in build-essential) strips the binary.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential perl pkg-config zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -25,12 +26,15 @@ COPY config ./config
 COPY data ./data
 # The registry and target dir live in BuildKit cache mounts, so a source
 # change recompiles only this crate, not the ~300 dependencies (including
-# librdkafka and OpenSSL). The binary is copied out of the cache mount.
+# librdkafka and OpenSSL). The binary is copied out of the cache mount
+# without its DWARF debug info (the release profile keeps it for profiling:
+# 114 MB -> 25 MB); the symbol table stays, so backtraces keep function names.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked --bin zhaoshang \
- && install -D -m 0755 target/release/zhaoshang /out/zhaoshang
+ && mkdir -p /out \
+ && objcopy --strip-debug target/release/zhaoshang /out/zhaoshang
 
 # ---- runtime ----------------------------------------------------------------
 FROM debian:bookworm-slim AS runtime

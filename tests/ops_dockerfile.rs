@@ -436,7 +436,14 @@ fn binary_runs_in_the_runtime_stage_rootfs() {
     let ins = dockerfile();
     let user = of(&ins, "USER").last().expect("USER").args.clone();
     let target = rootfs.join("usr/local/bin/zhaoshang");
-    std::fs::copy(shipped_binary(), &target).expect("copy the binary into the rootfs");
+    // As the build stage hands it over: stripped of debug info when it is.
+    let build = of(&ins, "RUN").into_iter().find(|r| r.args.contains("cargo build")).expect("cargo build RUN");
+    if build.args.contains("objcopy --strip-debug") {
+        let status = Command::new("objcopy").arg("--strip-debug").arg(shipped_binary()).arg(&target).status().expect("objcopy");
+        assert!(status.success(), "objcopy --strip-debug failed");
+    } else {
+        std::fs::copy(shipped_binary(), &target).expect("copy the binary into the rootfs");
+    }
 
     let ldd = Command::new("chroot").arg(&rootfs).args(["ldd", "/usr/local/bin/zhaoshang"]).output().expect("chroot ldd");
     let ldd_text = String::from_utf8_lossy(&ldd.stdout);
@@ -466,4 +473,62 @@ fn binary_runs_in_the_runtime_stage_rootfs() {
     let out = run(&["process", "-"], article);
     assert!(out.status.success(), "process in the runtime stage: {}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 inputs"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The image's HEALTHCHECK against the real daemon, both inside the runtime
+/// stage root: `zhaoshang run` as uid 10001 with the image's ENV (embedded
+/// dedup store in the volume directory), and the health check script run
+/// there the way Docker runs it, until it reports healthy. The broker is
+/// ZHAOSHANG_TEST_KAFKA when set; /healthz must answer during start-up
+/// either way, since the listener is bound before the consumer starts.
+#[test]
+fn healthcheck_passes_against_the_daemon_in_the_runtime_stage() {
+    let Some(rootfs) = ops_support::tool_path("ZHAOSHANG_TEST_ROOTFS", "the runtime-stage root (deploy/docker/runtime-rootfs.sh build)")
+    else {
+        return;
+    };
+    let ins = dockerfile();
+    let user = of(&ins, "USER").last().expect("USER").args.clone();
+    let target = rootfs.join("usr/local/bin/zhaoshang-ops-health");
+    std::fs::copy(shipped_binary(), &target).expect("copy the binary into the rootfs");
+    let port = free_port();
+    let brokers = std::env::var("ZHAOSHANG_TEST_KAFKA").unwrap_or_else(|_| format!("127.0.0.1:{}", free_port()));
+    let mut env = runtime_env(&ins);
+    env.insert("ZHAOSHANG__METRICS__ADDRESS".into(), format!("127.0.0.1:{port}"));
+    env.insert("ZHAOSHANG__KAFKA__BROKERS".into(), brokers);
+    env.insert("ZHAOSHANG__KAFKA__GROUP_ID".into(), format!("ops-health-{}", fastrand::u32(..)));
+    let in_root = |program: &str, env: &HashMap<String, String>| {
+        let mut cmd = Command::new("chroot");
+        cmd.arg(format!("--userspec={user}")).arg(&rootfs).args(["/usr/bin/env", "-i"]);
+        cmd.args(env.iter().map(|(k, v)| format!("{k}={v}"))).arg(program);
+        cmd
+    };
+    let mut daemon = in_root("/usr/local/bin/zhaoshang-ops-health", &env)
+        .arg("run")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chroot zhaoshang run");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut last = String::new();
+    let healthy = loop {
+        let out = in_root("/usr/local/bin/zhaoshang-healthcheck", &env).output().expect("chroot healthcheck");
+        if out.status.success() {
+            break true;
+        }
+        last = String::from_utf8_lossy(&out.stderr).into_owned();
+        if std::time::Instant::now() > deadline || matches!(daemon.try_wait(), Ok(Some(_))) {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let _ = Command::new("kill").arg("-TERM").arg(daemon.id().to_string()).status();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !matches!(daemon.try_wait(), Ok(Some(_))) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = daemon.kill();
+    let out = daemon.wait_with_output().expect("daemon output");
+    let _ = std::fs::remove_file(&target);
+    assert!(healthy, "HEALTHCHECK never passed ({last}); daemon stderr:\n{}", String::from_utf8_lossy(&out.stderr));
 }
