@@ -24,6 +24,12 @@ ZHAOSHANG_TEST_KAFKA_EOS="$(scripts/services/noida.sh url)"
 export ZHAOSHANG_TEST_REDIS ZHAOSHANG_TEST_KAFKA ZHAOSHANG_TEST_KAFKA_EOS
 # Sets ZHAOSHANG_TEST_PROMTOOL and ZHAOSHANG_TEST_PROMETHEUS (installs Debian's prometheus).
 eval "export $(scripts/services/prometheus.sh env | tr '\n' ' ')"
+# Offline validators for deploy/ (kubernetes-validate, check-jsonschema).
+eval "export $(deploy/tools.sh env | tr '\n' ' ')"
+# A Debian minbase root with only the Dockerfile's runtime packages, where the
+# release binary is run as the image would run it (no Docker engine here).
+deploy/docker/runtime-rootfs.sh build >&2
+eval "export $(deploy/docker/runtime-rootfs.sh env)"
 # A test that needs one of these services fails instead of skipping.
 export ZHAOSHANG_REQUIRE_SERVICES=1
 
