@@ -55,6 +55,7 @@ fn kinds_metrics_and_values() {
         ("全年招商引资到位资金620亿元，完成全年目标任务700亿元的88.6%。", &[(FundsInPlace, Amount, 62_000_000_000.0), (Target, Amount, 70_000_000_000.0)]),
         ("全市14个县区共签约招商引资项目200个，总投资超500亿元。", &[(Signing, ProjectCount, 200.0), (Signing, Amount, 50_000_000_000.0)]),
         ("招商引资项目新增就业岗位2000个，年产值可达80亿元，年纳税3亿元。", &[]),
+        ("项目建成后可带动社会投资120亿元，市财政安排招商引资专项资金5000万元。", &[]),
     ];
     for (text, want) in cases {
         assert_eq!(facts(&ex, text), *want, "{text}");
