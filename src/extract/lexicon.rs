@@ -153,6 +153,10 @@ const ANCHORS: &[&str] = &[
     "签约活动", "引进项目", "引进外资", "利用外资", "使用外资", "项目集中", "开工仪式", "开工活动", "投产仪式", "竣工投产",
 ];
 
+/// Company names that contain 招商 (China Merchants): a stock report that
+/// names them is not about investment promotion.
+const NOT_ANCHORS: &[&str] = &["招商银行", "招商证券", "招商局", "招商基金", "招商蛇口", "招商轮船", "招商公路", "招商积余", "招商南油"];
+
 /// Phrases that put a whole sentence in the future: a plan's content.
 const PLAN_HEADS: &[&str] = &[
     "方案提出", "方案明确", "方案要求", "规划提出", "规划明确", "计划提出", "意见提出", "通知要求", "目标是", "要求到",
@@ -178,7 +182,9 @@ pub struct Lexicons {
     pub money_blockers: Lexicon<()>,
     pub firm_nouns: Lexicon<()>,
     pub activity_nouns: Lexicon<()>,
-    pub anchors: Lexicon<()>,
+    /// Tagged false: names that contain an anchor but are not about
+    /// promotion (招商银行 in a market report).
+    pub anchors: Lexicon<bool>,
     pub plan_heads: Lexicon<()>,
     pub growth: Lexicon<()>,
 }
@@ -195,7 +201,9 @@ impl Lexicons {
             money_blockers: Lexicon::new(&plain(MONEY_BLOCKERS))?,
             firm_nouns: Lexicon::new(&plain(FIRM_NOUNS))?,
             activity_nouns: Lexicon::new(&plain(ACTIVITY_NOUNS))?,
-            anchors: Lexicon::new(&plain(ANCHORS))?,
+            anchors: Lexicon::new(
+                &ANCHORS.iter().map(|w| (*w, true)).chain(NOT_ANCHORS.iter().map(|w| (*w, false))).collect::<Vec<_>>(),
+            )?,
             plan_heads: Lexicon::new(&plain(PLAN_HEADS))?,
             growth: Lexicon::new(&plain(GROWTH))?,
         })

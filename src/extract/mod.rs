@@ -155,7 +155,7 @@ impl Extractor {
     /// investment told together with its signing, start or landing. Stock
     /// reports, house prices, sports contracts and 家庭医生签约 have none.
     fn is_promotion(&self, text: &str) -> bool {
-        self.lex.anchors.any(text)
+        self.lex.anchors.find(text).any(|(_, _, anchor)| anchor)
             || (text.contains("总投资") && ["签约", "开工", "落地", "落户", "投产"].iter().any(|w| text.contains(w)))
     }
 
