@@ -8,7 +8,11 @@
 //! 投资/签约/资金, a 个 near 项目, a 家 near 企业, a 场 near 招商活动) and not
 //! when it is a threshold (`10亿元以上项目`). Measures of a clause group
 //! into facts; a fact's kind comes from the cue words of its clause, else
-//! from its sentence, else from the paragraph's last fact ([`lexicon`]).
+//! from its sentence, else from the story so far ([`lexicon`]). A fact's
+//! region is what its own words name as actor, else its statement's subject,
+//! else the article's; a statement the text repeats is emitted once.
+//!
+//! Every context window is bounded, so a run-on text costs linear time.
 
 pub mod clause;
 pub mod lexicon;
