@@ -234,7 +234,7 @@ impl Extractor {
                     None => true,
                     Some(g) => {
                         f.is_project
-                            || f.growth != g[0].growth
+                            || g.first().is_some_and(|h| h.growth != f.growth)
                             || g.iter().any(|h| h.is_project || (h.metric == f.metric && !f.growth))
                     }
                 };

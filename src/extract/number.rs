@@ -82,7 +82,7 @@ impl NumberScanner {
             // is a year, a date, a code.
             let unit_str = match caps.name("unit") {
                 Some(u) => u.as_str(),
-                None if mult_str.is_some() && num.as_str().as_bytes()[0].is_ascii_digit() => {
+                None if mult_str.is_some() && num.as_str().as_bytes().first().is_some_and(u8::is_ascii_digit) => {
                     let next = text[whole.end()..].chars().next();
                     if next.is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) && !"的、左以余多".contains(c)) {
                         continue; // `3万人`, `5万吨`
@@ -111,7 +111,7 @@ impl NumberScanner {
                 }
             }
             let digits = num.as_str();
-            let is_arabic = digits.as_bytes()[0].is_ascii_digit();
+            let is_arabic = digits.as_bytes().first().is_some_and(u8::is_ascii_digit);
             let base = if let Some((yi, wan)) = digits.strip_suffix('万').and_then(|d| d.split_once('亿')) {
                 // `1亿5000万元`
                 match (yi.parse::<f64>(), wan.parse::<f64>()) {
