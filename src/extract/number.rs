@@ -157,6 +157,9 @@ impl NumberScanner {
                 continue;
             }
             let value = round_base(base * mult, unit);
+            if !value.is_finite() {
+                continue; // a digit run longer than any real figure
+            }
             let approx = if caps.name("a1").is_some() || caps.name("a2").is_some() { Some(Approx::MoreThan) } else { None };
             out.push(Quantity {
                 start: whole.start(),
@@ -228,7 +231,7 @@ pub fn chinese_value(s: &str) -> Option<f64> {
                     return None; // `十百`
                 }
                 let d = pending.take().unwrap_or(1);
-                group += d * unit;
+                group = group.checked_add(d * unit)?;
                 last_unit = unit;
             }
             10_000 => {
@@ -236,24 +239,25 @@ pub fn chinese_value(s: &str) -> Option<f64> {
                 if group == 0 && section == 0 && total == 0 {
                     return None;
                 }
-                section += group.max(1) * 10_000;
+                section = section.checked_add(group.max(1).checked_mul(10_000)?)?;
                 group = 0;
                 last_unit = u64::MAX;
             }
             _ => {
                 group += pending.take().unwrap_or(0);
-                let part = section + group;
+                let part = section.checked_add(group)?;
                 if part == 0 && total == 0 {
                     return None;
                 }
-                total = (total + part.max(1)) * 100_000_000;
+                // `亿亿亿…` overflows: not a number anyone wrote
+                total = total.checked_add(part.max(1))?.checked_mul(100_000_000)?;
                 section = 0;
                 group = 0;
                 last_unit = u64::MAX;
             }
         }
     }
-    let v = total + section + group + pending.unwrap_or(0);
+    let v = total.checked_add(section)?.checked_add(group)?.checked_add(pending.unwrap_or(0))?;
     if v == 0 && !s.chars().all(|c| c == '零' || c == '〇') {
         return None;
     }
@@ -276,6 +280,7 @@ mod tests {
             ("十亿", Some(1e9)),
             ("两", Some(2.0)),
             ("一二三", None),
+            ("九千亿亿亿亿亿亿", None),
             ("十百", None),
         ] {
             assert_eq!(chinese_value(s), v, "{s}");

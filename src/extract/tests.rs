@@ -148,3 +148,27 @@ fn qualifiers() {
         ]
     );
 }
+
+#[test]
+fn arbitrary_text_never_panics_and_evidence_always_slices() {
+    let ex = Extractor::new().unwrap();
+    let palette: Vec<char> = "招商引资签约项目个亿万元美元家户场次%％，,。；;：（()）、“”0123456789.一二两十百千亿万以上余多约近超其中总投资到位资金开工建成目标任务力争在谈 \n"
+        .chars()
+        .collect();
+    let mut rng = fastrand::Rng::with_seed(7);
+    let meta = ArticleMeta { id: "fuzz".into(), ..ArticleMeta::default() };
+    let mut events = 0;
+    for _ in 0..300 {
+        let len = rng.usize(0..400);
+        let text: String = (0..len).map(|_| palette[rng.usize(0..palette.len())]).collect();
+        let doc = Normalized { text: text.clone(), title: None, script: Script::Simplified };
+        for e in ex.extract(&meta, &doc) {
+            events += 1;
+            let sliced: String = text.chars().skip(e.evidence.start).take(e.evidence.end - e.evidence.start).collect();
+            assert_eq!(sliced, e.evidence.text, "{text}");
+            assert!(!e.measures.is_empty());
+            assert!(e.measures.iter().all(|m| m.value.is_finite() && m.value >= 0.0));
+        }
+    }
+    assert!(events > 0, "the generated texts should yield some events");
+}
