@@ -735,16 +735,17 @@ fn merge_amount_clauses(groups: &mut Vec<Group>, from: usize) {
     }
 }
 
-/// What two facts must share to be the same statement.
-type FactKey = (EventKind, Metric, Option<&'static str>, Option<String>);
+/// What two facts must share to be the same statement: kind, metric,
+/// currency, scope and region (two counties' equal counts are two facts).
+type FactKey = (EventKind, Metric, Option<&'static str>, Option<String>, Option<String>);
 
-fn fact_key(kind: EventKind, f: &Fact) -> FactKey {
+fn fact_key(kind: EventKind, region: Option<&str>, f: &Fact) -> FactKey {
     let currency = match f.q.unit {
         Unit::Money(c) => Some(c),
         Unit::Percent => Some("%"),
         Unit::Count(_) => None,
     };
-    (kind, f.metric, currency, f.scope.clone())
+    (kind, f.metric, currency, f.scope.clone(), region.map(str::to_owned))
 }
 
 /// Values as whole hundredths, so that facts can be kept in ordered maps
@@ -777,8 +778,8 @@ impl FactIndex {
 }
 
 /// A statement the text repeats (title and body, a recap) is one fact:
-/// later measures equal to an earlier one of the same kind, scope and
-/// project are dropped; groups left empty go.
+/// later measures equal to an earlier one of the same kind, scope, region
+/// and project are dropped; groups left empty go.
 fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
     drop_rounded_restatements(&mut groups);
     let mut seen = FactIndex::default();
@@ -786,6 +787,7 @@ fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
     let mut out = Vec::with_capacity(groups.len());
     for mut g in groups {
         let kind = g.kind;
+        let region = g.region.as_ref().map(|r| r.adcode.clone());
         g.facts.retain(|f| {
             if f.metric.is_count() {
                 let key = (f.metric, value_key(f.q.value));
@@ -793,7 +795,7 @@ fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
                     return false;
                 }
             }
-            let key = fact_key(kind, f);
+            let key = fact_key(kind, region.as_deref(), f);
             let v = f.q.value;
             let approx = f.approx.is_some();
             let dup = seen.range(&key, v * 0.995, v * 1.005).any(|(w, a, project)| {
@@ -818,16 +820,17 @@ fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
 
 /// `突破百亿元`, `近150亿元` in a headline restate a precise figure the
 /// body gives (`103.6亿元`, `149.9亿元`): the rounded one goes when a
-/// precise fact of the same kind, metric and scope is close enough.
+/// precise fact of the same kind, metric, scope and region is close enough.
 fn drop_rounded_restatements(groups: &mut [Group]) {
     let mut precise = FactIndex::default();
     for g in groups.iter() {
         for f in g.facts.iter().filter(|f| f.approx.is_none()) {
-            precise.insert(fact_key(g.kind, f), f.q.value, false, None);
+            precise.insert(fact_key(g.kind, g.region.as_ref().map(|r| r.adcode.as_str()), f), f.q.value, false, None);
         }
     }
     for g in groups.iter_mut() {
         let kind = g.kind;
+        let region = g.region.as_ref().map(|r| r.adcode.clone());
         g.facts.retain(|f| {
             let v = f.q.value;
             let (lo, hi) = match f.approx {
@@ -835,7 +838,7 @@ fn drop_rounded_restatements(groups: &mut [Group]) {
                 Some(Approx::MoreThan) => (v, v * 1.2),
                 None => return true,
             };
-            !precise.range(&fact_key(kind, f), lo, hi).any(|(w, _, _)| *w >= lo && *w <= hi)
+            !precise.range(&fact_key(kind, region.as_deref(), f), lo, hi).any(|(w, _, _)| *w >= lo && *w <= hi)
         });
     }
 }

@@ -116,6 +116,13 @@ fn a_set_counted_before_and_referred_to_again_is_one_fact() {
 }
 
 #[test]
+fn equal_figures_of_two_places_are_two_facts() {
+    let ex = Extractor::new().unwrap();
+    let text = "招商引资成果丰硕。崇仁县签约项目12个。宜黄县签约项目12个。";
+    assert_eq!(facts(&ex, text), [(Signing, ProjectCount, 12.0), (Signing, ProjectCount, 12.0)]);
+}
+
+#[test]
 fn evidence_offsets_are_characters() {
     let ex = Extractor::new().unwrap();
     let text = "招商引资成果显著。全市签约项目18个，总投资92亿元。";
