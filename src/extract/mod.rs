@@ -47,6 +47,8 @@ pub struct Extractor {
     bare_investment: Regex,
     /// `八市`, `5个县区`: a count of places as the subject.
     places_counted: Regex,
+    /// Words that commit to a figure not yet reached (力争, 确保).
+    commitment: Regex,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -128,6 +130,7 @@ impl Extractor {
                 .map_err(|e| pat(&e))?,
             places_counted: Regex::new(r"(?:^|[^0-9零〇一二两三四五六七八九十百千万亿])[0-9零〇一二两三四五六七八九十]+个?(?:县市区|地州市|县区|地市|省市|市|县|区)[^场级委政长民直属辖内]")
                 .map_err(|e| pat(&e))?,
+            commitment: Regex::new(r"力争|确保|力求|计划(?:引进|签约|开工|完成|实现|招引)|目标是").map_err(|e| pat(&e))?,
         })
     }
 
@@ -175,6 +178,7 @@ impl Extractor {
     ) -> Option<EventKind> {
         let sentence_text = &text[s.span.start..s.span.end];
         let plan = self.lex.plan_heads.any(sentence_text);
+        let commit_at = self.commitment.find(sentence_text).map(|m| s.span.start + m.end());
         // cues of the whole sentence, absolute offsets
         let cues: Vec<(usize, usize, Cue)> = self
             .lex
@@ -202,28 +206,28 @@ impl Extractor {
             if qs.is_empty() {
                 continue;
             }
-            let mut facts = Vec::new();
+            let mut facts: Vec<Fact> = Vec::new();
+            // a threshold names the subset the next count is about
+            // (`5亿元以上项目9个、10亿元以上项目4个`)
             let mut threshold_scope: Option<String> = None;
             for (qi, q) in qs.iter().enumerate() {
                 let prev_end = if qi == 0 { c.start } else { qs[qi - 1].end };
                 let next_start = qs.get(qi + 1).map_or(c.end, |n| n.start);
                 let at = Slot { sentence_start: s.span.start, clause: *c, prev_end, next_start };
                 match self.classify(text, at, q, last_count_metric) {
-                    Classified::Fact(f) => {
+                    Classified::Fact(mut f) => {
                         if f.metric.is_count() {
                             last_count_metric = Some(f.metric);
+                            if let Some(scope) = threshold_scope.take() {
+                                f.scope = Some(scope);
+                            }
                         }
                         facts.push(*f)
                     }
                     Classified::Threshold(scope) => {
-                        threshold_scope.get_or_insert(scope);
+                        threshold_scope = Some(scope);
                     }
                     Classified::Nothing => {}
-                }
-            }
-            if let Some(scope) = threshold_scope {
-                for f in facts.iter_mut().filter(|f| f.metric.is_count()) {
-                    f.scope = Some(scope.clone());
                 }
             }
             // split the clause's facts into groups: a repeated metric or a
@@ -262,7 +266,12 @@ impl Extractor {
                 // clause of ordinary length)
                 let (lo, hi) = (c.start.max(start.saturating_sub(WINDOW)), c.end.min(end + WINDOW));
                 let clause_cues = &cues[cues.partition_point(|x| x.0 < lo)..cues.partition_point(|x| x.1 <= hi)];
-                let (kind, status) = self.decide_kind(text, &facts, clause_cues, &cues, plan, prev_kind, story_kind, *c);
+                // `力争…，实现到位资金90亿元`: a commitment governs the rest
+                // of its sentence, unless a clause reports what is done
+                let committed = commit_at.is_some_and(|p| p <= c.start)
+                    && !["已", "截至", "目前", "完成了", "实现了"].iter().any(|w| text[start..end.max(start)].contains(w));
+                let (kind, status) =
+                    self.decide_kind(text, &facts, clause_cues, &cues, plan || committed, prev_kind, story_kind, *c);
                 if facts.iter().all(|f| f.growth) && prev_kind.is_none() {
                     continue; // a growth rate of nothing we report
                 }
