@@ -524,6 +524,8 @@ impl Extractor {
             last = b;
         }
         rest.push_str(&s[last..]);
+        // `签约项目突破70个`, `项目增至12个`: a threshold crossed is still the count
+        let rest = rest.replace("突破", "").replace("增至", "").replace("达到", "");
         rest.chars().count() <= 6 && rest.chars().all(|c| "共有达到为占合计总数约近超过逾分别已累计新增均是其中".contains(c) || c.is_whitespace())
     }
 
