@@ -59,6 +59,10 @@ print()
 print(f"pipeline, 1 core, {mode}: {articles} articles, {mb:.1f} MB per pass, {secs:.2f} s per pass")
 print(f"  throughput: {mb / secs:.2f} MB/s{ci}")
 print(f"  articles/s: {articles / secs:.0f}  (mean article {size / articles / 1e3:.2f} kB)")
+cpu = re.search(r"cpu: ([\d.]+) s", text)
+if cpu:
+    c = float(cpu.group(1))
+    print(f"  on CPU time ({c:.2f} s; what an idle core gives): {mb / c:.2f} MB/s, {articles / c:.0f} articles/s")
 for name, s in re.findall(r"stage: (\w+) ([\d.]+) s", text):
     print(f"  {name:<10} {float(s):8.2f} s  {100 * float(s) / secs:5.1f}%")
 print(f"  target >= 10 MB/s per core: {'met' if mb / secs >= 10 else 'NOT met'}")
