@@ -102,6 +102,9 @@ struct Fact {
     reference: bool,
     /// Byte end of what belongs to this measure (the project name, if any).
     reach: usize,
+    /// `A、B分别为x、y`: the byte span of the listed thing (A or B) this
+    /// figure is the value of.
+    item: Option<(usize, usize)>,
 }
 
 /// Measures that state one fact: a clause, or part of one.
@@ -116,6 +119,9 @@ struct Group {
     kind: EventKind,
     status: Option<Status>,
     region: Option<Region>,
+    /// The listed thing a `分别` figure belongs to: its place, if it names
+    /// one, is the group's region.
+    actor: Option<(usize, usize)>,
 }
 
 impl Extractor {
@@ -189,6 +195,9 @@ impl Extractor {
             .collect();
         let first_new = out.len();
         let mut last_count_metric: Option<Metric> = None;
+        // the last `A、B分别…` list of the sentence, for a later clause that
+        // continues it (`…分别签约项目18个、15个，总投资分别为96亿元、72亿元`)
+        let mut listed: Option<Vec<(usize, usize)>> = None;
         // kind of the sentence's last fact that is not a single project
         let mut prev_kind: Option<EventKind> = None;
         for (ci, c) in s.clauses.iter().enumerate() {
@@ -230,14 +239,16 @@ impl Extractor {
                     Classified::Nothing => {}
                 }
             }
-            // split the clause's facts into groups: a repeated metric or a
-            // named project starts a new one
+            respective_items(text, *c, &mut facts, &mut listed);
+            // split the clause's facts into groups: a repeated metric, a
+            // named project or a listed item starts a new one
             let mut clause_groups: Vec<Vec<Fact>> = Vec::new();
             for f in facts {
                 let new_group = match clause_groups.last() {
                     None => true,
                     Some(g) => {
                         f.is_project
+                            || f.item.is_some()
                             || g.first().is_some_and(|h| h.growth != f.growth)
                             || g.iter().any(|h| h.is_project || (h.metric == f.metric && !f.growth))
                     }
@@ -270,14 +281,30 @@ impl Extractor {
                 // of its sentence, unless a clause reports what is done
                 let committed = commit_at.is_some_and(|p| p <= c.start)
                     && !["已", "截至", "目前", "完成了", "实现了"].iter().any(|w| text[start..end.max(start)].contains(w));
-                let (kind, status) =
+                let (mut kind, status) =
                     self.decide_kind(text, &facts, clause_cues, &cues, plan || committed, prev_kind, story_kind, *c);
+                // `新签约…、新开工…项目分别为63个、41个`: each listed thing says
+                // what its figure is
+                if let Some((a, b)) = facts.first().and_then(|f| f.item).filter(|_| kind != EventKind::Target) {
+                    let item_kind = cues.iter().rev().filter(|x| x.0 >= a && x.1 <= b).find_map(|x| match x.2 {
+                        Cue::Kind(k) => Some(k),
+                        _ => None,
+                    });
+                    if let Some(k) = item_kind {
+                        let counts_only = facts.iter().all(|f| f.metric.is_count());
+                        kind = match k {
+                            EventKind::FundsInPlace | EventKind::InvestmentProgress if counts_only => EventKind::Attraction,
+                            k => k,
+                        };
+                    }
+                }
                 if facts.iter().all(|f| f.growth) && prev_kind.is_none() {
                     continue; // a growth rate of nothing we report
                 }
                 if kind != EventKind::Project {
                     prev_kind = Some(kind);
                 }
+                let actor = facts.first().and_then(|f| f.item);
                 out.push(Group {
                     sentence: si,
                     first_clause: ci,
@@ -288,6 +315,7 @@ impl Extractor {
                     kind,
                     status,
                     region: None,
+                    actor,
                 });
             }
         }
@@ -362,6 +390,7 @@ impl Extractor {
                     growth: false,
                     reference: false,
                     reach: q.end,
+                    item: None,
                 };
                 if tail_chars(before, 8).contains("投资") {
                     if let Some((name, reach)) = project_after(after) {
@@ -439,8 +468,10 @@ impl Extractor {
                                 let b = before.trim_end();
                                 let delta = ["增加", "减少", "增长", "下降", "多", "少"].iter().any(|w| tail_chars(b, 6).contains(w));
                                 let verb_only = b.chars().count() <= 6 && self.lex.cues.any(b);
+                                // `分别为63个、41个`: the next value of a list
+                                let list_next = prev_end > c.start && ["、", "和", "及", "与"].contains(&b);
                                 match last_count_metric {
-                                    Some(m) if b.ends_with("其中") || (ends_here && verb_only && !delta) => m,
+                                    Some(m) if b.ends_with("其中") || list_next || (ends_here && verb_only && !delta) => m,
                                     _ => return Classified::Nothing,
                                 }
                             }
@@ -478,6 +509,7 @@ impl Extractor {
                     growth: false,
                     reference,
                     reach: q.end,
+                    item: None,
                 }))
             }
             Unit::Percent => {
@@ -501,6 +533,7 @@ impl Extractor {
                     growth: true,
                     reference: false,
                     reach: q.end,
+                    item: None,
                 }))
             }
         }
@@ -613,7 +646,10 @@ impl Extractor {
             let g = &groups[i];
             // an aside in brackets (`南疆（含吐鲁番、哈密）`) names no actor
             let own = &*without_parentheticals(&text[g.start..g.end]);
-            let region = if self.regions.clause_region(own, None).is_some() || DEICTIC.iter().any(|d| own.contains(d)) {
+            let actor = g.actor.map(|(a, b)| &text[a..b]).filter(|t| self.regions.clause_region(t, None).is_some());
+            let region = if let Some(actor) = actor {
+                self.regions.clause_region(actor, article)
+            } else if self.regions.clause_region(own, None).is_some() || DEICTIC.iter().any(|d| own.contains(d)) {
                 self.regions.clause_region(own, article)
             } else if i > 0 && groups[i - 1].kind != EventKind::Project && same_period(text, &groups[i - 1], g) {
                 // parts of one statement share their subject, across `；`
@@ -716,6 +752,52 @@ enum Classified {
     Nothing,
 }
 
+/// `A、B、C分别为x、y、z` (or `A和B分别…`): when the things listed before
+/// `分别` are as many as the figures after it, each figure gets its item.
+/// A clause that continues a list of the same length without naming the
+/// items again (`总投资分别为96亿元、72亿元`) takes the last list's items.
+fn respective_items(text: &str, c: Span, facts: &mut [Fact], listed: &mut Option<Vec<(usize, usize)>>) {
+    let Some(p) = text[c.start..c.end].find("分别").map(|p| c.start + p) else {
+        return;
+    };
+    let after: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].q.start >= p && !facts[i].growth).collect();
+    if after.len() < 2 {
+        return;
+    }
+    let head = &text[c.start..p];
+    let split = |seps: &[char]| -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut from = 0;
+        for (i, ch) in head.char_indices().chain(std::iter::once((head.len(), '、'))) {
+            if i == head.len() || seps.contains(&ch) {
+                let piece = &head[from..i];
+                let lead = piece.len() - piece.trim_start().len();
+                if !piece.trim().is_empty() {
+                    out.push((c.start + from + lead, c.start + from + piece.trim_end().len()));
+                }
+                from = (i + ch.len_utf8()).min(head.len());
+            }
+        }
+        out
+    };
+    let mut items = split(&['、']);
+    if items.len() < 2 {
+        items = split(&['和', '及', '与']);
+    }
+    let items = if items.len() == after.len() {
+        *listed = Some(items.clone());
+        items
+    } else {
+        match listed.as_ref().filter(|l| l.len() == after.len()) {
+            Some(l) => l.clone(),
+            None => return,
+        }
+    };
+    for (i, span) in after.into_iter().zip(items) {
+        facts[i].item = Some(span);
+    }
+}
+
 /// Whether `b` follows `a` within one full sentence: nothing but `；`,
 /// `，` and words between them, no `。` or line break.
 fn same_period(text: &str, a: &Group, b: &Group) -> bool {
@@ -735,6 +817,8 @@ fn merge_amount_clauses(groups: &mut Vec<Group>, from: usize) {
                 && a.kind != EventKind::Project
                 && a.facts.iter().all(|f| f.metric.is_count())
                 && b.facts.iter().all(|f| f.metric == Metric::Amount)
+                && a.actor.is_none()
+                && b.actor.is_none()
         }) {
             a.end = b.end;
             a.last_clause = b.last_clause;

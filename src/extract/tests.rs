@@ -7,10 +7,14 @@ use crate::event::Script;
 /// kind, metric, value of one measure
 type Flat = (EventKind, Metric, f64);
 
-fn facts(ex: &Extractor, text: &str) -> Vec<Flat> {
+fn events(ex: &Extractor, text: &str) -> Vec<Event> {
     let meta = ArticleMeta { id: "t".into(), ..ArticleMeta::default() };
     let doc = Normalized { text: text.to_owned(), title: None, script: Script::Simplified };
     ex.extract(&meta, &doc)
+}
+
+fn facts(ex: &Extractor, text: &str) -> Vec<Flat> {
+    events(ex, text)
         .into_iter()
         .flat_map(|e| e.measures.into_iter().map(move |m| (e.kind, m.metric, m.value)))
         .collect()
@@ -122,6 +126,37 @@ fn equal_figures_of_two_places_are_two_facts() {
     let ex = Extractor::new().unwrap();
     let text = "招商引资成果丰硕。崇仁县签约项目12个。宜黄县签约项目12个。";
     assert_eq!(facts(&ex, text), [(Signing, ProjectCount, 12.0), (Signing, ProjectCount, 12.0)]);
+}
+
+#[test]
+fn respective_lists_give_each_item_its_figure() {
+    let ex = Extractor::new().unwrap();
+    // each listed thing says what its figure is
+    let text = "招商引资成效明显。一季度全市新签约项目、新开工项目、新竣工项目分别为40个、25个、12个；招商引资到位资金、重大项目完成投资分别是80.5亿元、61亿元。";
+    assert_eq!(
+        facts(&ex, text),
+        [
+            (Signing, ProjectCount, 40.0),
+            (ConstructionStart, ProjectCount, 25.0),
+            (Completion, ProjectCount, 12.0),
+            (FundsInPlace, Amount, 8_050_000_000.0),
+            (InvestmentProgress, Amount, 6_100_000_000.0),
+        ]
+    );
+    // listed places own their figures, in a later clause too
+    let text = "招商引资捷报频传。上半年，崇仁县、宜黄县分别签约项目14个、9个，总投资分别为58亿元、31亿元。";
+    let by_region: Vec<(String, f64)> = events(&ex, text)
+        .into_iter()
+        .flat_map(|e| {
+            let code = e.region.map(|r| r.adcode).unwrap_or_default();
+            e.measures.into_iter().map(move |m| (code.clone(), m.value))
+        })
+        .collect();
+    let (chongren, yihuang) = ("361024".to_owned(), "361026".to_owned());
+    assert_eq!(
+        by_region,
+        [(chongren.clone(), 14.0), (yihuang.clone(), 9.0), (chongren, 5_800_000_000.0), (yihuang, 3_100_000_000.0)]
+    );
 }
 
 #[test]
