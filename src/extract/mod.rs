@@ -430,7 +430,7 @@ impl Extractor {
                         // (县区), the 项目 belongs to a verb after it
                         let p_after = after_words.find("项目").filter(|&i| {
                             let between = &after_words[..i];
-                            !self.lex.cues.any(between)
+                            (!self.lex.cues.any(between) || self.attributive(between))
                                 && !between.starts_with(['县', '区', '市', '乡', '镇', '村', '省', '部', '单'])
                         });
                         let f_after = self.first_firm(after_words);
@@ -547,6 +547,19 @@ impl Extractor {
         self.lex.firm_nouns.find(s).last().map(|h| h.1)
     }
 
+    /// `31个签约项目`, `5个新开工项目`: cue words that only say which
+    /// projects are counted (nothing else between the count and 项目).
+    fn attributive(&self, s: &str) -> bool {
+        let mut last = 0;
+        let mut rest = String::new();
+        for (a, b, _) in self.lex.cues.find(s) {
+            rest.push_str(&s[last..a]);
+            last = b;
+        }
+        rest.push_str(&s[last..]);
+        rest.chars().all(|c| "新已的".contains(c))
+    }
+
     /// Whether `s`, between a noun and its count, holds only linking words
     /// (共有, 达到, 为, 占) and cue words (开工, 合同).
     fn linked(&self, s: &str) -> bool {
@@ -604,11 +617,14 @@ impl Extractor {
             Cue::Negotiating => Some(EventKind::Attraction),
             Cue::Not => None,
         };
-        let from_clause = clause_cues
-            .iter()
-            .rev()
-            .find(|x| x.1 <= first)
-            .or_else(|| clause_cues.iter().find(|x| x.0 >= first))
+        // after the figure, a cue that only qualifies the noun (`31个签约项目
+        // 开工`) yields to the verb that follows it
+        let after_first = || {
+            let mut later = clause_cues.iter().filter(|x| x.0 >= first);
+            let head = later.clone().next();
+            later.find(|x| !text[x.1.min(text.len())..].starts_with("项目")).or(head)
+        };
+        let from_clause = clause_cues.iter().rev().find(|x| x.1 <= first).or_else(after_first)
             .and_then(|x| kind_of(x.2));
         let kind = from_clause
             .or(prev_kind)
