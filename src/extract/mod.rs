@@ -136,7 +136,7 @@ impl Extractor {
                 .map_err(|e| pat(&e))?,
             places_counted: Regex::new(r"(?:^|[^0-9零〇一二两三四五六七八九十百千万亿])[0-9零〇一二两三四五六七八九十]+个?(?:县市区|地州市|县区|地市|省市|市|县|区)[^场级委政长民直属辖内]")
                 .map_err(|e| pat(&e))?,
-            commitment: Regex::new(r"力争|确保|力求|计划(?:引进|签约|开工|完成|实现|招引)|目标是").map_err(|e| pat(&e))?,
+            commitment: Regex::new(r"力争|确保|力求|计划(?:引进|签约|开工|完成|实现|招引)|目标是|(?:目标|任务)(?:是|为)?[:：]").map_err(|e| pat(&e))?,
         })
     }
 

@@ -59,6 +59,7 @@ impl NumberScanner {
                 [0-9]+亿[0-9]+(?:\.[0-9]+)?万
               | [0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?
               | [0-9]+(?:\.[0-9]+)?
+              | [零〇一二两三四五六七八九十百千]+点[零〇一二三四五六七八九]+
               | [零〇一二两三四五六七八九十百千万亿]+
             )
             (?P<a1>余|多)?
@@ -124,7 +125,7 @@ impl NumberScanner {
                     Err(_) => continue,
                 }
             } else {
-                match chinese_value(digits) {
+                match chinese_decimal(digits) {
                     Some(v) => v,
                     None => continue,
                 }
@@ -199,6 +200,23 @@ fn digit(c: char) -> Option<u64> {
         '九' => 9,
         _ => return None,
     })
+}
+
+/// `八十六点五` → 86.5; a whole Chinese numeral as [`chinese_value`].
+fn chinese_decimal(s: &str) -> Option<f64> {
+    let Some((whole, frac)) = s.split_once('点') else {
+        return chinese_value(s);
+    };
+    if whole.is_empty() || frac.is_empty() {
+        return None;
+    }
+    let mut value = chinese_value(whole)?;
+    let mut scale = 0.1;
+    for c in frac.chars() {
+        value += digit(c)? as f64 * scale;
+        scale /= 10.0;
+    }
+    Some(value)
 }
 
 /// Value of a Chinese numeral (`三十五`, `一百二十`, `两千`, `一万五千`,
@@ -285,6 +303,10 @@ mod tests {
         ] {
             assert_eq!(chinese_value(s), v, "{s}");
         }
+        for (s, v) in [("八十六点五", Some(86.5)), ("三点一四", Some(3.14)), ("零点八", Some(0.8)), ("十二", Some(12.0)), ("点五", None)] {
+            let thousandths = |x: f64| (x * 1000.0).round();
+            assert_eq!(chinese_decimal(s).map(thousandths), v.map(thousandths), "{s}");
+        }
     }
 
     #[test]
@@ -299,6 +321,7 @@ mod tests {
             ("人均奖励3.5万元", 35_000.0, Unit::Money("CNY"), None),
             ("共签约一百二十亿元", 1.2e10, Unit::Money("CNY"), None),
             ("引进项目三十五个", 35.0, Unit::Count(Classifier::Item), None),
+            ("投资总额八十六点五亿元", 8.65e9, Unit::Money("CNY"), None),
             ("走访企业300余家", 300.0, Unit::Count(Classifier::Firm), Some(Approx::MoreThan)),
             ("举办推介会20多场次", 20.0, Unit::Count(Classifier::Occasion), Some(Approx::MoreThan)),
             ("同比增长17.25%", 17.25, Unit::Percent, None),
