@@ -470,8 +470,12 @@ impl Extractor {
                                 let verb_only = b.chars().count() <= 6 && self.lex.cues.any(b);
                                 // `分别为63个、41个`: the next value of a list
                                 let list_next = prev_end > c.start && ["、", "和", "及", "与"].contains(&b);
+                                // `其中于都县9个、信丰县7个`: a place's share of the count
+                                let place = b.trim_start_matches(['、', '，', ',', ' ']);
+                                let place = place.strip_prefix("其中").unwrap_or(place);
+                                let per_place = place.chars().count() <= 8 && self.regions.resolve_name(place).is_some();
                                 match last_count_metric {
-                                    Some(m) if b.ends_with("其中") || list_next || (ends_here && verb_only && !delta) => m,
+                                    Some(m) if b.ends_with("其中") || list_next || per_place || (ends_here && verb_only && !delta) => m,
                                     _ => return Classified::Nothing,
                                 }
                             }

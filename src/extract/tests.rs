@@ -13,6 +13,17 @@ fn events(ex: &Extractor, text: &str) -> Vec<Event> {
     ex.extract(&meta, &doc)
 }
 
+/// adcode and value of each measure
+fn values_by_region(ex: &Extractor, text: &str) -> Vec<(String, f64)> {
+    events(ex, text)
+        .into_iter()
+        .flat_map(|e| {
+            let code = e.region.map(|r| r.adcode).unwrap_or_default();
+            e.measures.into_iter().map(move |m| (code.clone(), m.value))
+        })
+        .collect()
+}
+
 fn facts(ex: &Extractor, text: &str) -> Vec<Flat> {
     events(ex, text)
         .into_iter()
@@ -148,18 +159,14 @@ fn respective_lists_give_each_item_its_figure() {
     );
     // listed places own their figures, in a later clause too
     let text = "招商引资捷报频传。上半年，崇仁县、宜黄县分别签约项目14个、9个，总投资分别为58亿元、31亿元。";
-    let by_region: Vec<(String, f64)> = events(&ex, text)
-        .into_iter()
-        .flat_map(|e| {
-            let code = e.region.map(|r| r.adcode).unwrap_or_default();
-            e.measures.into_iter().map(move |m| (code.clone(), m.value))
-        })
-        .collect();
     let (chongren, yihuang) = ("361024".to_owned(), "361026".to_owned());
     assert_eq!(
-        by_region,
-        [(chongren.clone(), 14.0), (yihuang.clone(), 9.0), (chongren, 5_800_000_000.0), (yihuang, 3_100_000_000.0)]
+        values_by_region(&ex, text),
+        [(chongren.clone(), 14.0), (yihuang.clone(), 9.0), (chongren.clone(), 5_800_000_000.0), (yihuang.clone(), 3_100_000_000.0)]
     );
+    // a place's share of a count (`其中某县9个`)
+    let text = "招商引资成效明显。今年以来，抚州市引进项目28个，其中崇仁县9个、宜黄县7个。";
+    assert_eq!(values_by_region(&ex, text), [("361000".to_owned(), 28.0), (chongren, 9.0), (yihuang, 7.0)]);
 }
 
 #[test]
