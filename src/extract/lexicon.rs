@@ -119,6 +119,10 @@ const CUES: &[(&str, Cue)] = &[
     ("项目投资额", Cue::Not),
     ("计划总投资", Cue::Not),
     ("计划投资", Cue::Not),
+    // contracted foreign capital is a statistic of whatever statement it
+    // sits in (projects signed, or brought in), not a signing of its own
+    ("合同外资", Cue::Not),
+    ("合同利用外资", Cue::Not),
 ];
 
 /// Words around an amount that make it investment money.
