@@ -19,8 +19,9 @@ mod common;
 
 use std::path::PathBuf;
 
-/// Measured 0.902 before the held-out fixes, 0.986 after (see the commit history).
-const MIN_STRICT_F1: &str = "0.95";
+/// Measured 0.902 before the held-out fixes, 1.000 after (see the commit history);
+/// the fixes saw this set, so the floor leaves room for honest disagreement.
+const MIN_STRICT_F1: &str = "0.97";
 
 /// Articles in the held-out set: each gets one outcome record.
 const ARTICLES: usize = 18;
