@@ -324,6 +324,30 @@ mod tests {
         }
     }
 
+    /// HTML-path throughput on a synthetic 60 KB page (run in release, by hand).
+    #[test]
+    #[ignore]
+    fn html_throughput() {
+        let para = "<p>今年以来,某县新签约招商引资项目38个,总投资216.5亿元,其中亿元以上项目21个,同比增长15%。</p>\n";
+        let side = "<li><a href=\"/n/1\">邻县重点项目集中开工 总投资80亿元</a></li>\n";
+        let page = format!(
+            "<html><head><title>某县招商引资_某县政府</title><style>p{{}}</style></head><body><div class=\"nav\">{}</div>\
+<div class=\"main\"><h1>某县招商引资</h1><div class=\"info\">2024-04-02 来源:某县</div><div class=\"content\">{}</div></div>\
+<div class=\"side\"><ul>{}</ul></div><div class=\"footer\">版权所有</div></body></html>",
+            "<a href=\"/\">首页</a>".repeat(40),
+            para.repeat(250),
+            side.repeat(100)
+        );
+        let rounds = 40;
+        let t = std::time::Instant::now();
+        let mut n = 0;
+        for _ in 0..rounds {
+            n += to_text(&page).text.len();
+        }
+        let secs = t.elapsed().as_secs_f64();
+        println!("html to_text: {} bytes x {rounds} in {secs:.3}s = {:.1} MB/s ({n})", page.len(), (page.len() * rounds) as f64 / secs / 1e6);
+    }
+
     #[test]
     fn short_fragment_falls_back_to_the_tag_walk() {
         let out = to_text("<p>某镇签约项目3个,总投资1.2亿元。</p><p>项目涉及农产品加工。</p>");
