@@ -474,8 +474,10 @@ impl Extractor {
                                 let place = b.trim_start_matches(['、', '，', ',', ' ']);
                                 let place = place.strip_prefix("其中").unwrap_or(place);
                                 let per_place = place.chars().count() <= 8 && self.regions.resolve_name(place).is_some();
+                                // `去年签约项目120个，今年增至150个`: the same count, later
+                                let rose_to = ends_here && ["增至", "增加到", "增长到", "提高到", "升至"].iter().any(|w| b.ends_with(w));
                                 match last_count_metric {
-                                    Some(m) if b.ends_with("其中") || list_next || per_place || (ends_here && verb_only && !delta) => m,
+                                    Some(m) if b.ends_with("其中") || list_next || per_place || rose_to || (ends_here && verb_only && !delta) => m,
                                     _ => return Classified::Nothing,
                                 }
                             }

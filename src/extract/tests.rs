@@ -75,6 +75,7 @@ fn kinds_metrics_and_values() {
         ("石狮市共签约项目十五个，投资总额八十六点五亿元。", &[(Signing, ProjectCount, 15.0), (Signing, Amount, 8_650_000_000.0)]),
         ("会议明确今年招商引资任务：签约项目突破100个，到位资金150亿元。", &[(Target, ProjectCount, 100.0), (Target, Amount, 15_000_000_000.0)]),
         ("1至10月全市引进外资项目120个，合同外资18.5亿美元。", &[(Attraction, ProjectCount, 120.0), (Attraction, Amount, 1_850_000_000.0)]),
+        ("2022年全市签约项目120个，2023年增至150个。", &[(Signing, ProjectCount, 120.0), (Signing, ProjectCount, 150.0)]),
         ("招商引资项目新增就业岗位2000个，年产值可达80亿元，年纳税3亿元。", &[]),
         ("项目建成后可带动社会投资120亿元，市财政安排招商引资专项资金5000万元。", &[]),
     ];
