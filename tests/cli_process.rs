@@ -206,7 +206,6 @@ fn thresholds_are_qualifiers_not_measures() {
 }
 
 #[test]
-#[ignore = "decode: chardetng guessing with the .cn TLD hint reads this Big5 file as GBK"]
 fn big5_traditional_with_pinyin_ruby_is_decoded_and_converted() {
     let run = process(&["samples/03_wanzhou_big5_ruby.txt"], None);
     assert_amount(&run, "03_wanzhou_big5_ruby", EventKind::Signing, 31_260_000_000.0, "CNY", "500101");

@@ -8,7 +8,11 @@
 //! 投资/签约/资金, a 个 near 项目, a 家 near 企业, a 场 near 招商活动) and not
 //! when it is a threshold (`10亿元以上项目`). Measures of a clause group
 //! into facts; a fact's kind comes from the cue words of its clause, else
-//! from its sentence, else from the paragraph's last fact ([`lexicon`]).
+//! from its sentence, else from the story so far ([`lexicon`]). A fact's
+//! region is what its own words name as actor, else its statement's subject,
+//! else the article's; a statement the text repeats is emitted once.
+//!
+//! Every context window is bounded, so a run-on text costs linear time.
 
 pub mod clause;
 pub mod lexicon;
@@ -43,6 +47,8 @@ pub struct Extractor {
     bare_investment: Regex,
     /// `八市`, `5个县区`: a count of places as the subject.
     places_counted: Regex,
+    /// Words that commit to a figure not yet reached (力争, 确保).
+    commitment: Regex,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +102,9 @@ struct Fact {
     reference: bool,
     /// Byte end of what belongs to this measure (the project name, if any).
     reach: usize,
+    /// `A、B分别为x、y`: the byte span of the listed thing (A or B) this
+    /// figure is the value of.
+    item: Option<(usize, usize)>,
 }
 
 /// Measures that state one fact: a clause, or part of one.
@@ -110,6 +119,9 @@ struct Group {
     kind: EventKind,
     status: Option<Status>,
     region: Option<Region>,
+    /// The listed thing a `分别` figure belongs to: its place, if it names
+    /// one, is the group's region.
+    actor: Option<(usize, usize)>,
 }
 
 impl Extractor {
@@ -124,6 +136,7 @@ impl Extractor {
                 .map_err(|e| pat(&e))?,
             places_counted: Regex::new(r"(?:^|[^0-9零〇一二两三四五六七八九十百千万亿])[0-9零〇一二两三四五六七八九十]+个?(?:县市区|地州市|县区|地市|省市|市|县|区)[^场级委政长民直属辖内]")
                 .map_err(|e| pat(&e))?,
+            commitment: Regex::new(r"力争|确保|力求|计划(?:引进|签约|开工|完成|实现|招引)|目标是|(?:目标|任务)(?:是|为)?[:：]").map_err(|e| pat(&e))?,
         })
     }
 
@@ -155,7 +168,7 @@ impl Extractor {
     /// investment told together with its signing, start or landing. Stock
     /// reports, house prices, sports contracts and 家庭医生签约 have none.
     fn is_promotion(&self, text: &str) -> bool {
-        self.lex.anchors.any(text)
+        self.lex.anchors.find(text).any(|(_, _, anchor)| anchor)
             || (text.contains("总投资") && ["签约", "开工", "落地", "落户", "投产"].iter().any(|w| text.contains(w)))
     }
 
@@ -171,6 +184,7 @@ impl Extractor {
     ) -> Option<EventKind> {
         let sentence_text = &text[s.span.start..s.span.end];
         let plan = self.lex.plan_heads.any(sentence_text);
+        let commit_at = self.commitment.find(sentence_text).map(|m| s.span.start + m.end());
         // cues of the whole sentence, absolute offsets
         let cues: Vec<(usize, usize, Cue)> = self
             .lex
@@ -181,6 +195,9 @@ impl Extractor {
             .collect();
         let first_new = out.len();
         let mut last_count_metric: Option<Metric> = None;
+        // the last `A、B分别…` list of the sentence, for a later clause that
+        // continues it (`…分别签约项目18个、15个，总投资分别为96亿元、72亿元`)
+        let mut listed: Option<Vec<(usize, usize)>> = None;
         // kind of the sentence's last fact that is not a single project
         let mut prev_kind: Option<EventKind> = None;
         for (ci, c) in s.clauses.iter().enumerate() {
@@ -198,39 +215,41 @@ impl Extractor {
             if qs.is_empty() {
                 continue;
             }
-            let mut facts = Vec::new();
+            let mut facts: Vec<Fact> = Vec::new();
+            // a threshold names the subset the next count is about
+            // (`5亿元以上项目9个、10亿元以上项目4个`)
             let mut threshold_scope: Option<String> = None;
             for (qi, q) in qs.iter().enumerate() {
                 let prev_end = if qi == 0 { c.start } else { qs[qi - 1].end };
                 let next_start = qs.get(qi + 1).map_or(c.end, |n| n.start);
                 let at = Slot { sentence_start: s.span.start, clause: *c, prev_end, next_start };
                 match self.classify(text, at, q, last_count_metric) {
-                    Classified::Fact(f) => {
+                    Classified::Fact(mut f) => {
                         if f.metric.is_count() {
                             last_count_metric = Some(f.metric);
+                            if let Some(scope) = threshold_scope.take() {
+                                f.scope = Some(scope);
+                            }
                         }
                         facts.push(*f)
                     }
                     Classified::Threshold(scope) => {
-                        threshold_scope.get_or_insert(scope);
+                        threshold_scope = Some(scope);
                     }
                     Classified::Nothing => {}
                 }
             }
-            if let Some(scope) = threshold_scope {
-                for f in facts.iter_mut().filter(|f| f.metric.is_count()) {
-                    f.scope = Some(scope.clone());
-                }
-            }
-            // split the clause's facts into groups: a repeated metric or a
-            // named project starts a new one
+            respective_items(text, *c, &mut facts, &mut listed);
+            // split the clause's facts into groups: a repeated metric, a
+            // named project or a listed item starts a new one
             let mut clause_groups: Vec<Vec<Fact>> = Vec::new();
             for f in facts {
                 let new_group = match clause_groups.last() {
                     None => true,
                     Some(g) => {
                         f.is_project
-                            || f.growth != g[0].growth
+                            || f.item.is_some()
+                            || g.first().is_some_and(|h| h.growth != f.growth)
                             || g.iter().any(|h| h.is_project || (h.metric == f.metric && !f.growth))
                     }
                 };
@@ -258,13 +277,34 @@ impl Extractor {
                 // clause of ordinary length)
                 let (lo, hi) = (c.start.max(start.saturating_sub(WINDOW)), c.end.min(end + WINDOW));
                 let clause_cues = &cues[cues.partition_point(|x| x.0 < lo)..cues.partition_point(|x| x.1 <= hi)];
-                let (kind, status) = self.decide_kind(text, &facts, clause_cues, &cues, plan, prev_kind, story_kind, *c);
+                // `力争…，实现到位资金90亿元`: a commitment governs the rest
+                // of its sentence, unless a clause reports what is done
+                let committed = commit_at.is_some_and(|p| p <= c.start)
+                    && !["已", "截至", "目前", "完成了", "实现了"].iter().any(|w| text[start..end.max(start)].contains(w));
+                let (mut kind, status) =
+                    self.decide_kind(text, &facts, clause_cues, &cues, plan || committed, prev_kind, story_kind, *c);
+                // `新签约…、新开工…项目分别为63个、41个`: each listed thing says
+                // what its figure is
+                if let Some((a, b)) = facts.first().and_then(|f| f.item).filter(|_| kind != EventKind::Target) {
+                    let item_kind = cues.iter().rev().filter(|x| x.0 >= a && x.1 <= b).find_map(|x| match x.2 {
+                        Cue::Kind(k) => Some(k),
+                        _ => None,
+                    });
+                    if let Some(k) = item_kind {
+                        let counts_only = facts.iter().all(|f| f.metric.is_count());
+                        kind = match k {
+                            EventKind::FundsInPlace | EventKind::InvestmentProgress if counts_only => EventKind::Attraction,
+                            k => k,
+                        };
+                    }
+                }
                 if facts.iter().all(|f| f.growth) && prev_kind.is_none() {
                     continue; // a growth rate of nothing we report
                 }
                 if kind != EventKind::Project {
                     prev_kind = Some(kind);
                 }
+                let actor = facts.first().and_then(|f| f.item);
                 out.push(Group {
                     sentence: si,
                     first_clause: ci,
@@ -275,6 +315,7 @@ impl Extractor {
                     kind,
                     status,
                     region: None,
+                    actor,
                 });
             }
         }
@@ -349,6 +390,7 @@ impl Extractor {
                     growth: false,
                     reference: false,
                     reach: q.end,
+                    item: None,
                 };
                 if tail_chars(before, 8).contains("投资") {
                     if let Some((name, reach)) = project_after(after) {
@@ -388,7 +430,7 @@ impl Extractor {
                         // (县区), the 项目 belongs to a verb after it
                         let p_after = after_words.find("项目").filter(|&i| {
                             let between = &after_words[..i];
-                            !self.lex.cues.any(between)
+                            (!self.lex.cues.any(between) || self.attributive(between))
                                 && !between.starts_with(['县', '区', '市', '乡', '镇', '村', '省', '部', '单'])
                         });
                         let f_after = self.first_firm(after_words);
@@ -426,8 +468,16 @@ impl Extractor {
                                 let b = before.trim_end();
                                 let delta = ["增加", "减少", "增长", "下降", "多", "少"].iter().any(|w| tail_chars(b, 6).contains(w));
                                 let verb_only = b.chars().count() <= 6 && self.lex.cues.any(b);
+                                // `分别为63个、41个`: the next value of a list
+                                let list_next = prev_end > c.start && ["、", "和", "及", "与"].contains(&b);
+                                // `其中于都县9个、信丰县7个`: a place's share of the count
+                                let place = b.trim_start_matches(['、', '，', ',', ' ']);
+                                let place = place.strip_prefix("其中").unwrap_or(place);
+                                let per_place = place.chars().count() <= 8 && self.regions.resolve_name(place).is_some();
+                                // `去年签约项目120个，今年增至150个`: the same count, later
+                                let rose_to = ends_here && ["增至", "增加到", "增长到", "提高到", "升至"].iter().any(|w| b.ends_with(w));
                                 match last_count_metric {
-                                    Some(m) if b.ends_with("其中") || (ends_here && verb_only && !delta) => m,
+                                    Some(m) if b.ends_with("其中") || list_next || per_place || rose_to || (ends_here && verb_only && !delta) => m,
                                     _ => return Classified::Nothing,
                                 }
                             }
@@ -465,6 +515,7 @@ impl Extractor {
                     growth: false,
                     reference,
                     reach: q.end,
+                    item: None,
                 }))
             }
             Unit::Percent => {
@@ -488,6 +539,7 @@ impl Extractor {
                     growth: true,
                     reference: false,
                     reach: q.end,
+                    item: None,
                 }))
             }
         }
@@ -501,6 +553,19 @@ impl Extractor {
         self.lex.firm_nouns.find(s).last().map(|h| h.1)
     }
 
+    /// `31个签约项目`, `5个新开工项目`: cue words that only say which
+    /// projects are counted (nothing else between the count and 项目).
+    fn attributive(&self, s: &str) -> bool {
+        let mut last = 0;
+        let mut rest = String::new();
+        for (a, b, _) in self.lex.cues.find(s) {
+            rest.push_str(&s[last..a]);
+            last = b;
+        }
+        rest.push_str(&s[last..]);
+        rest.chars().all(|c| "新已的".contains(c))
+    }
+
     /// Whether `s`, between a noun and its count, holds only linking words
     /// (共有, 达到, 为, 占) and cue words (开工, 合同).
     fn linked(&self, s: &str) -> bool {
@@ -511,6 +576,8 @@ impl Extractor {
             last = b;
         }
         rest.push_str(&s[last..]);
+        // `签约项目突破70个`, `项目增至12个`: a threshold crossed is still the count
+        let rest = rest.replace("突破", "").replace("增至", "").replace("达到", "");
         rest.chars().count() <= 6 && rest.chars().all(|c| "共有达到为占合计总数约近超过逾分别已累计新增均是其中".contains(c) || c.is_whitespace())
     }
 
@@ -556,11 +623,14 @@ impl Extractor {
             Cue::Negotiating => Some(EventKind::Attraction),
             Cue::Not => None,
         };
-        let from_clause = clause_cues
-            .iter()
-            .rev()
-            .find(|x| x.1 <= first)
-            .or_else(|| clause_cues.iter().find(|x| x.0 >= first))
+        // after the figure, a cue that only qualifies the noun (`31个签约项目
+        // 开工`) yields to the verb that follows it
+        let after_first = || {
+            let mut later = clause_cues.iter().filter(|x| x.0 >= first);
+            let head = later.clone().next();
+            later.find(|x| !text[x.1.min(text.len())..].starts_with("项目")).or(head)
+        };
+        let from_clause = clause_cues.iter().rev().find(|x| x.1 <= first).or_else(after_first)
             .and_then(|x| kind_of(x.2));
         let kind = from_clause
             .or(prev_kind)
@@ -598,7 +668,10 @@ impl Extractor {
             let g = &groups[i];
             // an aside in brackets (`南疆（含吐鲁番、哈密）`) names no actor
             let own = &*without_parentheticals(&text[g.start..g.end]);
-            let region = if self.regions.clause_region(own, None).is_some() || DEICTIC.iter().any(|d| own.contains(d)) {
+            let actor = g.actor.map(|(a, b)| &text[a..b]).filter(|t| self.regions.clause_region(t, None).is_some());
+            let region = if let Some(actor) = actor {
+                self.regions.clause_region(actor, article)
+            } else if self.regions.clause_region(own, None).is_some() || DEICTIC.iter().any(|d| own.contains(d)) {
                 self.regions.clause_region(own, article)
             } else if i > 0 && groups[i - 1].kind != EventKind::Project && same_period(text, &groups[i - 1], g) {
                 // parts of one statement share their subject, across `；`
@@ -701,6 +774,52 @@ enum Classified {
     Nothing,
 }
 
+/// `A、B、C分别为x、y、z` (or `A和B分别…`): when the things listed before
+/// `分别` are as many as the figures after it, each figure gets its item.
+/// A clause that continues a list of the same length without naming the
+/// items again (`总投资分别为96亿元、72亿元`) takes the last list's items.
+fn respective_items(text: &str, c: Span, facts: &mut [Fact], listed: &mut Option<Vec<(usize, usize)>>) {
+    let Some(p) = text[c.start..c.end].find("分别").map(|p| c.start + p) else {
+        return;
+    };
+    let after: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].q.start >= p && !facts[i].growth).collect();
+    if after.len() < 2 {
+        return;
+    }
+    let head = &text[c.start..p];
+    let split = |seps: &[char]| -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut from = 0;
+        for (i, ch) in head.char_indices().chain(std::iter::once((head.len(), '、'))) {
+            if i == head.len() || seps.contains(&ch) {
+                let piece = &head[from..i];
+                let lead = piece.len() - piece.trim_start().len();
+                if !piece.trim().is_empty() {
+                    out.push((c.start + from + lead, c.start + from + piece.trim_end().len()));
+                }
+                from = (i + ch.len_utf8()).min(head.len());
+            }
+        }
+        out
+    };
+    let mut items = split(&['、']);
+    if items.len() < 2 {
+        items = split(&['和', '及', '与']);
+    }
+    let items = if items.len() == after.len() {
+        *listed = Some(items.clone());
+        items
+    } else {
+        match listed.as_ref().filter(|l| l.len() == after.len()) {
+            Some(l) => l.clone(),
+            None => return,
+        }
+    };
+    for (i, span) in after.into_iter().zip(items) {
+        facts[i].item = Some(span);
+    }
+}
+
 /// Whether `b` follows `a` within one full sentence: nothing but `；`,
 /// `，` and words between them, no `。` or line break.
 fn same_period(text: &str, a: &Group, b: &Group) -> bool {
@@ -720,6 +839,8 @@ fn merge_amount_clauses(groups: &mut Vec<Group>, from: usize) {
                 && a.kind != EventKind::Project
                 && a.facts.iter().all(|f| f.metric.is_count())
                 && b.facts.iter().all(|f| f.metric == Metric::Amount)
+                && a.actor.is_none()
+                && b.actor.is_none()
         }) {
             a.end = b.end;
             a.last_clause = b.last_clause;
@@ -731,16 +852,17 @@ fn merge_amount_clauses(groups: &mut Vec<Group>, from: usize) {
     }
 }
 
-/// What two facts must share to be the same statement.
-type FactKey = (EventKind, Metric, Option<&'static str>, Option<String>);
+/// What two facts must share to be the same statement: kind, metric,
+/// currency, scope and region (two counties' equal counts are two facts).
+type FactKey = (EventKind, Metric, Option<&'static str>, Option<String>, Option<String>);
 
-fn fact_key(kind: EventKind, f: &Fact) -> FactKey {
+fn fact_key(kind: EventKind, region: Option<&str>, f: &Fact) -> FactKey {
     let currency = match f.q.unit {
         Unit::Money(c) => Some(c),
         Unit::Percent => Some("%"),
         Unit::Count(_) => None,
     };
-    (kind, f.metric, currency, f.scope.clone())
+    (kind, f.metric, currency, f.scope.clone(), region.map(str::to_owned))
 }
 
 /// Values as whole hundredths, so that facts can be kept in ordered maps
@@ -773,8 +895,8 @@ impl FactIndex {
 }
 
 /// A statement the text repeats (title and body, a recap) is one fact:
-/// later measures equal to an earlier one of the same kind, scope and
-/// project are dropped; groups left empty go.
+/// later measures equal to an earlier one of the same kind, scope, region
+/// and project are dropped; groups left empty go.
 fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
     drop_rounded_restatements(&mut groups);
     let mut seen = FactIndex::default();
@@ -782,6 +904,7 @@ fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
     let mut out = Vec::with_capacity(groups.len());
     for mut g in groups {
         let kind = g.kind;
+        let region = g.region.as_ref().map(|r| r.adcode.clone());
         g.facts.retain(|f| {
             if f.metric.is_count() {
                 let key = (f.metric, value_key(f.q.value));
@@ -789,7 +912,7 @@ fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
                     return false;
                 }
             }
-            let key = fact_key(kind, f);
+            let key = fact_key(kind, region.as_deref(), f);
             let v = f.q.value;
             let approx = f.approx.is_some();
             let dup = seen.range(&key, v * 0.995, v * 1.005).any(|(w, a, project)| {
@@ -814,16 +937,17 @@ fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
 
 /// `突破百亿元`, `近150亿元` in a headline restate a precise figure the
 /// body gives (`103.6亿元`, `149.9亿元`): the rounded one goes when a
-/// precise fact of the same kind, metric and scope is close enough.
+/// precise fact of the same kind, metric, scope and region is close enough.
 fn drop_rounded_restatements(groups: &mut [Group]) {
     let mut precise = FactIndex::default();
     for g in groups.iter() {
         for f in g.facts.iter().filter(|f| f.approx.is_none()) {
-            precise.insert(fact_key(g.kind, f), f.q.value, false, None);
+            precise.insert(fact_key(g.kind, g.region.as_ref().map(|r| r.adcode.as_str()), f), f.q.value, false, None);
         }
     }
     for g in groups.iter_mut() {
         let kind = g.kind;
+        let region = g.region.as_ref().map(|r| r.adcode.clone());
         g.facts.retain(|f| {
             let v = f.q.value;
             let (lo, hi) = match f.approx {
@@ -831,7 +955,7 @@ fn drop_rounded_restatements(groups: &mut [Group]) {
                 Some(Approx::MoreThan) => (v, v * 1.2),
                 None => return true,
             };
-            !precise.range(&fact_key(kind, f), lo, hi).any(|(w, _, _)| *w >= lo && *w <= hi)
+            !precise.range(&fact_key(kind, region.as_deref(), f), lo, hi).any(|(w, _, _)| *w >= lo && *w <= hi)
         });
     }
 }

@@ -59,6 +59,7 @@ impl NumberScanner {
                 [0-9]+亿[0-9]+(?:\.[0-9]+)?万
               | [0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?
               | [0-9]+(?:\.[0-9]+)?
+              | [零〇一二两三四五六七八九十百千]+点[零〇一二三四五六七八九]+
               | [零〇一二两三四五六七八九十百千万亿]+
             )
             (?P<a1>余|多)?
@@ -82,7 +83,7 @@ impl NumberScanner {
             // is a year, a date, a code.
             let unit_str = match caps.name("unit") {
                 Some(u) => u.as_str(),
-                None if mult_str.is_some() && num.as_str().as_bytes()[0].is_ascii_digit() => {
+                None if mult_str.is_some() && num.as_str().as_bytes().first().is_some_and(u8::is_ascii_digit) => {
                     let next = text[whole.end()..].chars().next();
                     if next.is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) && !"的、左以余多".contains(c)) {
                         continue; // `3万人`, `5万吨`
@@ -111,7 +112,7 @@ impl NumberScanner {
                 }
             }
             let digits = num.as_str();
-            let is_arabic = digits.as_bytes()[0].is_ascii_digit();
+            let is_arabic = digits.as_bytes().first().is_some_and(u8::is_ascii_digit);
             let base = if let Some((yi, wan)) = digits.strip_suffix('万').and_then(|d| d.split_once('亿')) {
                 // `1亿5000万元`
                 match (yi.parse::<f64>(), wan.parse::<f64>()) {
@@ -124,7 +125,7 @@ impl NumberScanner {
                     Err(_) => continue,
                 }
             } else {
-                match chinese_value(digits) {
+                match chinese_decimal(digits) {
                     Some(v) => v,
                     None => continue,
                 }
@@ -157,6 +158,9 @@ impl NumberScanner {
                 continue;
             }
             let value = round_base(base * mult, unit);
+            if !value.is_finite() {
+                continue; // a digit run longer than any real figure
+            }
             let approx = if caps.name("a1").is_some() || caps.name("a2").is_some() { Some(Approx::MoreThan) } else { None };
             out.push(Quantity {
                 start: whole.start(),
@@ -198,6 +202,23 @@ fn digit(c: char) -> Option<u64> {
     })
 }
 
+/// `八十六点五` → 86.5; a whole Chinese numeral as [`chinese_value`].
+fn chinese_decimal(s: &str) -> Option<f64> {
+    let Some((whole, frac)) = s.split_once('点') else {
+        return chinese_value(s);
+    };
+    if whole.is_empty() || frac.is_empty() {
+        return None;
+    }
+    let mut value = chinese_value(whole)?;
+    let mut scale = 0.1;
+    for c in frac.chars() {
+        value += digit(c)? as f64 * scale;
+        scale /= 10.0;
+    }
+    Some(value)
+}
+
 /// Value of a Chinese numeral (`三十五`, `一百二十`, `两千`, `一万五千`,
 /// `十二亿`). `None` for runs that are not one number (`一二三`).
 pub fn chinese_value(s: &str) -> Option<f64> {
@@ -228,7 +249,7 @@ pub fn chinese_value(s: &str) -> Option<f64> {
                     return None; // `十百`
                 }
                 let d = pending.take().unwrap_or(1);
-                group += d * unit;
+                group = group.checked_add(d * unit)?;
                 last_unit = unit;
             }
             10_000 => {
@@ -236,24 +257,25 @@ pub fn chinese_value(s: &str) -> Option<f64> {
                 if group == 0 && section == 0 && total == 0 {
                     return None;
                 }
-                section += group.max(1) * 10_000;
+                section = section.checked_add(group.max(1).checked_mul(10_000)?)?;
                 group = 0;
                 last_unit = u64::MAX;
             }
             _ => {
                 group += pending.take().unwrap_or(0);
-                let part = section + group;
+                let part = section.checked_add(group)?;
                 if part == 0 && total == 0 {
                     return None;
                 }
-                total = (total + part.max(1)) * 100_000_000;
+                // `亿亿亿…` overflows: not a number anyone wrote
+                total = total.checked_add(part.max(1))?.checked_mul(100_000_000)?;
                 section = 0;
                 group = 0;
                 last_unit = u64::MAX;
             }
         }
     }
-    let v = total + section + group + pending.unwrap_or(0);
+    let v = total.checked_add(section)?.checked_add(group)?.checked_add(pending.unwrap_or(0))?;
     if v == 0 && !s.chars().all(|c| c == '零' || c == '〇') {
         return None;
     }
@@ -276,9 +298,14 @@ mod tests {
             ("十亿", Some(1e9)),
             ("两", Some(2.0)),
             ("一二三", None),
+            ("九千亿亿亿亿亿亿", None),
             ("十百", None),
         ] {
             assert_eq!(chinese_value(s), v, "{s}");
+        }
+        for (s, v) in [("八十六点五", Some(86.5)), ("三点一四", Some(3.14)), ("零点八", Some(0.8)), ("十二", Some(12.0)), ("点五", None)] {
+            let thousandths = |x: f64| (x * 1000.0).round();
+            assert_eq!(chinese_decimal(s).map(thousandths), v.map(thousandths), "{s}");
         }
     }
 
@@ -294,6 +321,7 @@ mod tests {
             ("人均奖励3.5万元", 35_000.0, Unit::Money("CNY"), None),
             ("共签约一百二十亿元", 1.2e10, Unit::Money("CNY"), None),
             ("引进项目三十五个", 35.0, Unit::Count(Classifier::Item), None),
+            ("投资总额八十六点五亿元", 8.65e9, Unit::Money("CNY"), None),
             ("走访企业300余家", 300.0, Unit::Count(Classifier::Firm), Some(Approx::MoreThan)),
             ("举办推介会20多场次", 20.0, Unit::Count(Classifier::Occasion), Some(Approx::MoreThan)),
             ("同比增长17.25%", 17.25, Unit::Percent, None),

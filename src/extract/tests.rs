@@ -7,10 +7,25 @@ use crate::event::Script;
 /// kind, metric, value of one measure
 type Flat = (EventKind, Metric, f64);
 
-fn facts(ex: &Extractor, text: &str) -> Vec<Flat> {
+fn events(ex: &Extractor, text: &str) -> Vec<Event> {
     let meta = ArticleMeta { id: "t".into(), ..ArticleMeta::default() };
     let doc = Normalized { text: text.to_owned(), title: None, script: Script::Simplified };
     ex.extract(&meta, &doc)
+}
+
+/// adcode and value of each measure
+fn values_by_region(ex: &Extractor, text: &str) -> Vec<(String, f64)> {
+    events(ex, text)
+        .into_iter()
+        .flat_map(|e| {
+            let code = e.region.map(|r| r.adcode).unwrap_or_default();
+            e.measures.into_iter().map(move |m| (code.clone(), m.value))
+        })
+        .collect()
+}
+
+fn facts(ex: &Extractor, text: &str) -> Vec<Flat> {
+    events(ex, text)
         .into_iter()
         .flat_map(|e| e.measures.into_iter().map(move |m| (e.kind, m.metric, m.value)))
         .collect()
@@ -51,10 +66,18 @@ fn kinds_metrics_and_values() {
         ("招商引资再传捷报，某某集团将投资18亿元在该区建设智能装备产业园项目。", &[(Project, Amount, 1_800_000_000.0)]),
         ("招商引资推介会上，与某公司签约的某某冷链物流园项目总投资达12亿元。", &[(Project, Amount, 1_200_000_000.0)]),
         ("全省五市招商引资到资超300亿元。", &[]),
+        ("该县将力争全年新签约项目60个以上，实现省外到位资金90亿元。", &[(Target, ProjectCount, 60.0), (Target, Amount, 9_000_000_000.0)]),
         ("上半年全市招引亿元以上项目52个超额完成全年目标。", &[(Attraction, ProjectCount, 52.0)]),
         ("全年招商引资到位资金620亿元，完成全年目标任务700亿元的88.6%。", &[(FundsInPlace, Amount, 62_000_000_000.0), (Target, Amount, 70_000_000_000.0)]),
         ("全市14个县区共签约招商引资项目200个，总投资超500亿元。", &[(Signing, ProjectCount, 200.0), (Signing, Amount, 50_000_000_000.0)]),
+        ("会议提出，力争全年签约项目突破70个，签约金额达到260亿元。", &[(Target, ProjectCount, 70.0), (Target, Amount, 26_000_000_000.0)]),
+        ("全县签约招商项目52个，截至9月底，已有31个签约项目开工建设。", &[(Signing, ProjectCount, 52.0), (ConstructionStart, ProjectCount, 31.0)]),
+        ("石狮市共签约项目十五个，投资总额八十六点五亿元。", &[(Signing, ProjectCount, 15.0), (Signing, Amount, 8_650_000_000.0)]),
+        ("会议明确今年招商引资任务：签约项目突破100个，到位资金150亿元。", &[(Target, ProjectCount, 100.0), (Target, Amount, 15_000_000_000.0)]),
+        ("1至10月全市引进外资项目120个，合同外资18.5亿美元。", &[(Attraction, ProjectCount, 120.0), (Attraction, Amount, 1_850_000_000.0)]),
+        ("2022年全市签约项目120个，2023年增至150个。", &[(Signing, ProjectCount, 120.0), (Signing, ProjectCount, 150.0)]),
         ("招商引资项目新增就业岗位2000个，年产值可达80亿元，年纳税3亿元。", &[]),
+        ("项目建成后可带动社会投资120亿元，市财政安排招商引资专项资金5000万元。", &[]),
     ];
     for (text, want) in cases {
         assert_eq!(facts(&ex, text), *want, "{text}");
@@ -82,6 +105,7 @@ fn irrelevant_articles_yield_nothing() {
         "全区家庭医生签约服务覆盖居民35万人，签约率达42%。",
         "1-9月全市固定资产投资完成412亿元，同比增长6.1%。",
         "公司上半年实现营业收入12.3亿元，净利润1.1亿元。",
+        "招商银行、招商证券领涨，两市上市公司中上涨的有3200家，总投资者情绪回暖。",
     ] {
         assert_eq!(facts(&ex, text), [], "{text}");
     }
@@ -111,6 +135,40 @@ fn a_set_counted_before_and_referred_to_again_is_one_fact() {
     assert_eq!(facts(&ex, text), [(Signing, ProjectCount, 8.0)]);
     let text = "博览会现场签约金额达650亿元\n本届博览会集中签约项目96个，签约金额650.4亿元。";
     assert_eq!(facts(&ex, text), [(Signing, Amount, 65_000_000_000.0), (Signing, ProjectCount, 96.0)]);
+}
+
+#[test]
+fn equal_figures_of_two_places_are_two_facts() {
+    let ex = Extractor::new().unwrap();
+    let text = "招商引资成果丰硕。崇仁县签约项目12个。宜黄县签约项目12个。";
+    assert_eq!(facts(&ex, text), [(Signing, ProjectCount, 12.0), (Signing, ProjectCount, 12.0)]);
+}
+
+#[test]
+fn respective_lists_give_each_item_its_figure() {
+    let ex = Extractor::new().unwrap();
+    // each listed thing says what its figure is
+    let text = "招商引资成效明显。一季度全市新签约项目、新开工项目、新竣工项目分别为40个、25个、12个；招商引资到位资金、重大项目完成投资分别是80.5亿元、61亿元。";
+    assert_eq!(
+        facts(&ex, text),
+        [
+            (Signing, ProjectCount, 40.0),
+            (ConstructionStart, ProjectCount, 25.0),
+            (Completion, ProjectCount, 12.0),
+            (FundsInPlace, Amount, 8_050_000_000.0),
+            (InvestmentProgress, Amount, 6_100_000_000.0),
+        ]
+    );
+    // listed places own their figures, in a later clause too
+    let text = "招商引资捷报频传。上半年，崇仁县、宜黄县分别签约项目14个、9个，总投资分别为58亿元、31亿元。";
+    let (chongren, yihuang) = ("361024".to_owned(), "361026".to_owned());
+    assert_eq!(
+        values_by_region(&ex, text),
+        [(chongren.clone(), 14.0), (yihuang.clone(), 9.0), (chongren.clone(), 5_800_000_000.0), (yihuang.clone(), 3_100_000_000.0)]
+    );
+    // a place's share of a count (`其中某县9个`)
+    let text = "招商引资成效明显。今年以来，抚州市引进项目28个，其中崇仁县9个、宜黄县7个。";
+    assert_eq!(values_by_region(&ex, text), [("361000".to_owned(), 28.0), (chongren, 9.0), (yihuang, 7.0)]);
 }
 
 #[test]
@@ -145,4 +203,28 @@ fn qualifiers() {
             (None, None, Some(Status::Negotiating)),
         ]
     );
+}
+
+#[test]
+fn arbitrary_text_never_panics_and_evidence_always_slices() {
+    let ex = Extractor::new().unwrap();
+    let palette: Vec<char> = "招商引资签约项目个亿万元美元家户场次%％，,。；;：（()）、“”0123456789.一二两十百千亿万以上余多约近超其中总投资到位资金开工建成目标任务力争在谈 \n"
+        .chars()
+        .collect();
+    let mut rng = fastrand::Rng::with_seed(7);
+    let meta = ArticleMeta { id: "fuzz".into(), ..ArticleMeta::default() };
+    let mut events = 0;
+    for _ in 0..300 {
+        let len = rng.usize(0..400);
+        let text: String = (0..len).map(|_| palette[rng.usize(0..palette.len())]).collect();
+        let doc = Normalized { text: text.clone(), title: None, script: Script::Simplified };
+        for e in ex.extract(&meta, &doc) {
+            events += 1;
+            let sliced: String = text.chars().skip(e.evidence.start).take(e.evidence.end - e.evidence.start).collect();
+            assert_eq!(sliced, e.evidence.text, "{text}");
+            assert!(!e.measures.is_empty());
+            assert!(e.measures.iter().all(|m| m.value.is_finite() && m.value >= 0.0));
+        }
+    }
+    assert!(events > 0, "the generated texts should yield some events");
 }

@@ -284,4 +284,33 @@ mod corpus {
             (bytes * rounds) as f64 / secs / 1e6
         );
     }
+
+    /// Per-stage throughput, to see where normalize spends its time.
+    #[test]
+    #[ignore]
+    fn stage_throughput() {
+        let texts: Vec<String> = corpus().into_iter().map(|(_, b)| String::from_utf8_lossy(&b).into_owned()).collect();
+        let rounds = 50;
+        let bytes = texts.iter().map(String::len).sum::<usize>() * rounds;
+        assert!(bytes > 0, "no corpus found");
+        let time = |name: &str, f: &dyn Fn(&str) -> usize| {
+            let t = std::time::Instant::now();
+            let mut n = 0;
+            for _ in 0..rounds {
+                for s in &texts {
+                    n += f(s);
+                }
+            }
+            println!("{name}: {:.1} MB/s ({n})", bytes as f64 / t.elapsed().as_secs_f64() / 1e6);
+        };
+        time("markup", &|s| html::strip_stray_markup(s).len());
+        time("ruby", &|s| ruby::strip_ruby(s).len());
+        time("fold", &|s| width::fold(s).len());
+        time("garbled", &|s| width::drop_garbled_runs(s).len());
+        time("tidy", &|s| width::tidy_lines(s).len());
+        time("t2s", &|s| hanconv::t2s(s).len());
+        time("script", &|s| script::to_simplified(s).0.len());
+        time("boilerplate", &|s| boilerplate::strip(s).len());
+        time("normalize", &|s| normalize(&RawArticle { body: s.to_owned(), ..RawArticle::default() }).text.len());
+    }
 }

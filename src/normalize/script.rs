@@ -42,8 +42,9 @@ pub(super) fn count_changes(before: &str, after: &str) -> (usize, usize) {
         if a.chars().count() == b.chars().count() {
             changed += a.chars().zip(b.chars()).filter(|(x, y)| x != y).count();
         } else {
-            // Fall back to a per-character comparison of the differing line.
-            changed += a.chars().filter(|&c| is_han(c) && hanconv::t2s(c.to_string()) != c.to_string()).count();
+            // Characters of the line that the conversion made disappear.
+            let kept: std::collections::HashSet<char> = b.chars().collect();
+            changed += a.chars().filter(|&c| is_han(c) && !kept.contains(&c)).count();
         }
     }
     (han, changed)

@@ -479,8 +479,13 @@ impl Divisions {
                 || names::is_given_name(before, after)
                 || names::inside_feature_name(before, &pat.text)
                 || (!h.chained
-                    && pat.cands.iter().all(|c| self.regions[c.idx].level == RegionLevel::County)
-                    && names::straddles_words(&self.word_edges, before, &pat.text, after)))
+                    && names::straddles_words(
+                        &self.word_edges,
+                        before,
+                        &pat.text,
+                        after,
+                        pat.cands.iter().all(|c| self.regions[c.idx].level == RegionLevel::County),
+                    )))
         {
             return None;
         }

@@ -90,10 +90,17 @@ const SWALLOWS_ALONE: u32 = 5000;
 /// Two words this frequent on both sides split a short name between them.
 const SWALLOWS_TOGETHER: u32 = 1000;
 
-/// Whether the two characters of a county short name read as the end of
-/// the word before and the start of the word after (十大|新兴 → 大新), or
-/// its first character as the end of a very common word (投资|兴业 → 资兴).
-pub(super) fn straddles_words(edges: &std::collections::HashMap<&str, u32>, before: &str, short: &str, after: &str) -> bool {
+/// Whether the two characters of a short name read as the end of the word
+/// before and the start of the word after (十大|新兴 → 大新, 幸福|建设 →
+/// 福建), or — for a county's name, which is weaker evidence — its first
+/// character as the end of a very common word (投资|兴业 → 资兴).
+pub(super) fn straddles_words(
+    edges: &std::collections::HashMap<&str, u32>,
+    before: &str,
+    short: &str,
+    after: &str,
+    county: bool,
+) -> bool {
     let mut sc = short.chars();
     let (Some(first), Some(last), None) = (sc.next(), sc.next(), sc.next()) else { return false };
     let freq = |a: Option<char>, b: Option<char>| -> u32 {
@@ -109,7 +116,7 @@ pub(super) fn straddles_words(edges: &std::collections::HashMap<&str, u32>, befo
     };
     let left = freq(before.chars().next_back(), Some(first));
     let right = freq(Some(last), after.chars().next());
-    left >= SWALLOWS_ALONE || (left >= SWALLOWS_TOGETHER && right >= SWALLOWS_TOGETHER)
+    (county && left >= SWALLOWS_ALONE) || (left >= SWALLOWS_TOGETHER && right >= SWALLOWS_TOGETHER)
 }
 
 /// Strips ethnic group names from the end of an autonomous area's base name:

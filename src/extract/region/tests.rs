@@ -53,6 +53,7 @@ fn single_names_resolve_by_policy() {
         ("海南", "460000"),
         ("吉林", "220000"),
         ("朝阳", "211300"),
+        ("朝阳市", "211300"),
         // Counties sharing a name, with nothing to choose between them.
         ("鼓楼区", "-"),
         ("通州", "-"),
@@ -109,6 +110,8 @@ fn features_and_given_names_are_not_places() {
         ("围绕十大新兴产业,吸引乡贤回乡投资兴业", &[]),
         ("大新县、资兴市签约项目各5个,江西南康签约3个", &["451424", "431081", "360000", "360703"]),
         ("李卫东院长出席", &[]),
+        ("推进幸福建设,感谢各位来宾,发展朝阳产业", &[]),
+        ("福建签约项目30个,来宾市签约5个", &["350000", "451300"]),
     ];
     for (text, want) in cases {
         let got: Vec<String> = d.mentions(text).into_iter().map(|m| m.region.adcode).collect();
@@ -124,8 +127,9 @@ fn context_settles_shared_names() {
     let cases: &[(&str, Option<&Region>, &str)] = &[
         ("朝阳区新签约项目", beijing.as_ref(), "110105"),
         ("朝阳区新签约项目", changchun.as_ref(), "220104"),
-        ("朝阳新签约项目", beijing.as_ref(), "110105"),
-        ("朝阳新签约项目", None, "211300"),
+        ("海淀新签约项目", beijing.as_ref(), "110108"),
+        // 朝阳 alone is a word (朝阳产业); its full names still count.
+        ("朝阳新签约项目", beijing.as_ref(), "-"),
         ("通州区签约", beijing.as_ref(), "110112"),
         ("通州区签约", None, "-"),
     ];
