@@ -2,6 +2,7 @@
 # Kafka throughput benchmark (prints figures; asserts nothing).
 #   scripts/bench-kafka.sh [COUNT]      default COUNT=100000
 # Needs a broker: tansu from scripts/services/tansu.sh (or ZHAOSHANG_BENCH_KAFKA=host:port).
+# ZHAOSHANG_BENCH_DEDUP=embedded|memory|redis picks the dedup store (default embedded, the product default).
 # Fills one topic with COUNT generated articles (reposts and poison included), then on that topic:
 #   raw   — a plain consumer that reads and discards (examples/kafka_bench.rs): the ceiling;
 #   alo   — `zhaoshang run`, delivery=at_least_once;
@@ -13,6 +14,7 @@ cd "$(dirname "$0")/.."
 COUNT="${1:-100000}"
 BROKERS="${ZHAOSHANG_BENCH_KAFKA:-$(scripts/services/tansu.sh url)}"
 WORK="$PWD/.work/bench-kafka"
+DEDUP="${ZHAOSHANG_BENCH_DEDUP:-embedded}"
 mkdir -p "$WORK"
 
 cargo build --quiet --release --bin zhaoshang --example kafka_bench
@@ -42,7 +44,7 @@ run_daemon() {
     ZHAOSHANG__KAFKA__OUTCOMES_TOPIC="$RUN-$mode-outcomes" ZHAOSHANG__KAFKA__DLQ_TOPIC="$RUN-$mode-dlq" \
     ZHAOSHANG__KAFKA__TRANSACTIONAL_ID="$RUN-$mode" ZHAOSHANG__DELIVERY="$mode" \
     ZHAOSHANG__KAFKA__PROPERTIES__SESSION_TIMEOUT_MS=6000 ZHAOSHANG__KAFKA__PROPERTIES__HEARTBEAT_INTERVAL_MS=1000 \
-    ZHAOSHANG__DEDUP__PATH="$WORK/state-$mode" ZHAOSHANG__METRICS__ADDRESS="$addr" ZHAOSHANG__LOG__LEVEL=warn \
+    ZHAOSHANG__DEDUP__BACKEND="$DEDUP" ZHAOSHANG__DEDUP__PATH="$WORK/state-$mode" ZHAOSHANG__METRICS__ADDRESS="$addr" ZHAOSHANG__LOG__LEVEL=warn \
     "$BIN" run >"$WORK/$mode.log" 2>&1 &
   pid=$!
   deadline=$(( $(date +%s) + 1800 ))
@@ -58,11 +60,11 @@ run_daemon() {
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" || true
   if [ "$done" -lt "$COUNT" ]; then echo "$mode: only $done of $COUNT outcomes (see $WORK/$mode.log)"; return; fi
-  python3 - "$mode" "$COUNT" "$t0" "$t1" "$RAW_RATE" "$rss" <<'PY'
+  python3 - "$mode" "$COUNT" "$t0" "$t1" "$RAW_RATE" "$rss" "$DEDUP" <<'PY'
 import sys
 mode, n, t0, t1, raw, rss = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
 rate = n / (t1 - t0)
-print(f"{mode}: {n} articles in {t1 - t0:.1f} s = {rate:.0f} articles/s, {100 * rate / raw:.1f}% of raw ({raw:.0f}/s), peak RSS {rss / 1024:.0f} MiB")
+print(f"{mode} (dedup {sys.argv[7]}): {n} articles in {t1 - t0:.1f} s = {rate:.0f} articles/s, {100 * rate / raw:.1f}% of raw ({raw:.0f}/s), peak RSS {rss / 1024:.0f} MiB")
 PY
 }
 

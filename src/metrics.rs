@@ -116,6 +116,21 @@ impl Metrics {
     }
 }
 
+/// Structured logs to stderr, text or JSON (`log.format`), filtered by
+/// `log.level` (`RUST_LOG` wins when set). librdkafka's own log lines come
+/// through the `log` bridge.
+pub fn init_tracing(log: &crate::config::LogConfig) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&log.level)).unwrap_or_else(|_| EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    let _ = if log.format == "json" {
+        builder.json().with_current_span(true).with_span_list(false).try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,19 +157,4 @@ mod tests {
         assert!(text.contains("zhaoshang_build_info{version=\"0.1.0\"} 1"));
         assert!(text.contains("process_resident_memory_bytes"));
     }
-}
-
-/// Structured logs to stderr, text or JSON (`log.format`), filtered by
-/// `log.level` (`RUST_LOG` wins when set). librdkafka's own log lines come
-/// through the `log` bridge.
-pub fn init_tracing(log: &crate::config::LogConfig) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&log.level)).unwrap_or_else(|_| EnvFilter::new("info"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
-    let _ = if log.format == "json" {
-        builder.json().with_current_span(true).with_span_list(false).try_init()
-    } else {
-        builder.try_init()
-    };
 }
