@@ -79,6 +79,10 @@ const CUES: &[(&str, Cue)] = &[
     ("到资", FUNDS),
     ("实际使用外资", FUNDS),
     ("实际利用外资", FUNDS),
+    ("实际利用", FUNDS),
+    ("实际使用", FUNDS),
+    ("实到", FUNDS),
+    ("到账", FUNDS),
     ("开工", START),
     ("建成", DONE),
     ("投产", DONE),
@@ -129,16 +133,17 @@ const MONEY_BLOCKERS: &[&str] = &[
     "工资", "薪", "补贴", "奖励", "奖金", "罚", "捐", "生产总值", "GDP", "消费", "零售", "出口", "进口", "进出口",
     "贸易额", "交易额", "存款", "贷款", "保费", "票房", "营业额", "预算", "支出", "财政", "固定资产投资", "转会",
     "违约金", "身价", "年薪", "估值", "募资", "募集", "融资", "债", "租金", "造价", "工业投资", "民间投资",
-    "基础设施投资", "房地产开发投资", "房地产投资", "技改投资", "制造业投资", "基建投资",
+    "基础设施投资", "房地产开发投资", "房地产投资", "技改投资", "制造业投资", "基建投资", "带动", "拉动", "奖补", "补助",
+    "专项资金", "扶持资金", "引导资金", "注册资本", "资本金",
 ];
 
 /// Nouns a 家/户/个 count of firms is about.
-const FIRM_NOUNS: &[&str] = &["企业", "央企", "国企", "外企", "客商", "公司", "商家", "商户", "投资商", "市场主体", "500强"];
+const FIRM_NOUNS: &[&str] = &["企业", "央企", "国企", "外企", "客商", "公司", "商家", "投资商", "500强"];
 
 /// Nouns around 场/次/批次 that make it a promotion activity.
 const ACTIVITY_NOUNS: &[&str] = &[
-    "活动", "招商", "考察", "推介", "洽谈", "对接", "会", "走访", "拜访", "座谈", "展", "论坛", "路演", "接待", "客商",
-    "拜会", "出访",
+    "活动", "招商", "考察", "推介", "洽谈", "对接", "走访", "拜访", "展", "论坛", "路演", "接待", "客商", "拜会", "出访",
+    "推介会", "洽谈会", "招商会", "恳谈会", "博览会", "交易会", "说明会", "对接会", "签约会", "投资会",
 ];
 
 /// An article with none of these is not about investment promotion,
@@ -147,6 +152,10 @@ const ANCHORS: &[&str] = &[
     "招商", "引资", "招引", "投资促进", "到位资金", "集中签约", "集中开工", "签约项目", "项目签约", "合同项目", "签约仪式",
     "签约活动", "引进项目", "引进外资", "利用外资", "使用外资", "项目集中", "开工仪式", "开工活动", "投产仪式", "竣工投产",
 ];
+
+/// Company names that contain 招商 (China Merchants): a stock report that
+/// names them is not about investment promotion.
+const NOT_ANCHORS: &[&str] = &["招商银行", "招商证券", "招商局", "招商基金", "招商蛇口", "招商轮船", "招商公路", "招商积余", "招商南油"];
 
 /// Phrases that put a whole sentence in the future: a plan's content.
 const PLAN_HEADS: &[&str] = &[
@@ -173,7 +182,9 @@ pub struct Lexicons {
     pub money_blockers: Lexicon<()>,
     pub firm_nouns: Lexicon<()>,
     pub activity_nouns: Lexicon<()>,
-    pub anchors: Lexicon<()>,
+    /// Tagged false: names that contain an anchor but are not about
+    /// promotion (招商银行 in a market report).
+    pub anchors: Lexicon<bool>,
     pub plan_heads: Lexicon<()>,
     pub growth: Lexicon<()>,
 }
@@ -190,7 +201,9 @@ impl Lexicons {
             money_blockers: Lexicon::new(&plain(MONEY_BLOCKERS))?,
             firm_nouns: Lexicon::new(&plain(FIRM_NOUNS))?,
             activity_nouns: Lexicon::new(&plain(ACTIVITY_NOUNS))?,
-            anchors: Lexicon::new(&plain(ANCHORS))?,
+            anchors: Lexicon::new(
+                &ANCHORS.iter().map(|w| (*w, true)).chain(NOT_ANCHORS.iter().map(|w| (*w, false))).collect::<Vec<_>>(),
+            )?,
             plan_heads: Lexicon::new(&plain(PLAN_HEADS))?,
             growth: Lexicon::new(&plain(GROWTH))?,
         })

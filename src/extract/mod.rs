@@ -8,7 +8,11 @@
 //! 投资/签约/资金, a 个 near 项目, a 家 near 企业, a 场 near 招商活动) and not
 //! when it is a threshold (`10亿元以上项目`). Measures of a clause group
 //! into facts; a fact's kind comes from the cue words of its clause, else
-//! from its sentence, else from the paragraph's last fact ([`lexicon`]).
+//! from its sentence, else from the story so far ([`lexicon`]). A fact's
+//! region is what its own words name as actor, else its statement's subject,
+//! else the article's; a statement the text repeats is emitted once.
+//!
+//! Every context window is bounded, so a run-on text costs linear time.
 
 pub mod clause;
 pub mod lexicon;
@@ -16,6 +20,8 @@ pub mod number;
 pub mod period;
 pub mod region;
 mod subjects;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use regex::Regex;
@@ -41,6 +47,8 @@ pub struct Extractor {
     bare_investment: Regex,
     /// `八市`, `5个县区`: a count of places as the subject.
     places_counted: Regex,
+    /// Words that commit to a figure not yet reached (力争, 确保).
+    commitment: Regex,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +62,23 @@ pub enum ExtractError {
 /// Smallest amount taken as an investment figure: `总投资67元` is a typo for
 /// 67亿元, not a fact.
 const MIN_AMOUNT: f64 = 1000.0;
+
+/// Bytes of context read before a quantity (about 100 characters).
+const WINDOW: usize = 300;
+
+/// Bytes of text before a fact handed to period resolution (about 500
+/// characters: the paragraph or two that may state the year).
+const CONTEXT: usize = 4000;
+
+/// Earlier clauses of a sentence searched for the place a fact belongs to.
+const WALK_BACK: usize = 8;
+
+/// Nouns right after `个` that make it count something other than the
+/// projects or firms named before it: `项目…4个月`, `增长2个百分点`.
+const COUNTED_NOUNS: &[&str] = &[
+    "月", "半月", "年", "季度", "星期", "周", "天", "日", "小时", "工作日", "百分点", "方面", "领域", "环节", "阶段", "批", "人",
+    "乡", "镇", "村", "县", "区", "市", "省", "部门", "单位", "园区", "平台", "产业", "行业", "国家", "地区", "城市",
+];
 
 /// Deictic words for the article's own division (我市, 全省): a clause with
 /// one of these is about the article's region, not about an earlier place.
@@ -72,6 +97,9 @@ struct Fact {
     is_project: bool,
     /// A growth rate (`同比增长22.3%`), reported with the fact before it.
     growth: bool,
+    /// `10个项目将全部入驻`: the subject of a further statement, which
+    /// restates an earlier count rather than adding one.
+    reference: bool,
     /// Byte end of what belongs to this measure (the project name, if any).
     reach: usize,
 }
@@ -102,6 +130,7 @@ impl Extractor {
                 .map_err(|e| pat(&e))?,
             places_counted: Regex::new(r"(?:^|[^0-9零〇一二两三四五六七八九十百千万亿])[0-9零〇一二两三四五六七八九十]+个?(?:县市区|地州市|县区|地市|省市|市|县|区)[^场级委政长民直属辖内]")
                 .map_err(|e| pat(&e))?,
+            commitment: Regex::new(r"力争|确保|力求|计划(?:引进|签约|开工|完成|实现|招引)|目标是").map_err(|e| pat(&e))?,
         })
     }
 
@@ -113,14 +142,10 @@ impl Extractor {
         }
         let sentences = clause::sentences(text);
         let mut groups: Vec<Group> = Vec::new();
-        let mut paragraph_kind: Option<(usize, EventKind)> = None;
+        // a fact without any cue of its own continues the story so far
+        let mut story_kind: Option<EventKind> = None;
         for (si, s) in sentences.iter().enumerate() {
-            let start = groups.len();
-            // a fact without any cue of its own continues the story so far
-            self.sentence_groups(text, si, s, paragraph_kind.map(|(_, k)| k), &mut groups);
-            if let Some(k) = groups[start..].iter().rev().map(|g| g.kind).find(|k| *k != EventKind::Project) {
-                paragraph_kind = Some((s.paragraph, k));
-            }
+            story_kind = self.sentence_groups(text, si, s, story_kind, &mut groups).or(story_kind);
         }
         if groups.iter().all(|g| g.facts.iter().all(|f| f.growth)) {
             return Vec::new();
@@ -137,14 +162,23 @@ impl Extractor {
     /// investment told together with its signing, start or landing. Stock
     /// reports, house prices, sports contracts and 家庭医生签约 have none.
     fn is_promotion(&self, text: &str) -> bool {
-        self.lex.anchors.any(text)
+        self.lex.anchors.find(text).any(|(_, _, anchor)| anchor)
             || (text.contains("总投资") && ["签约", "开工", "落地", "落户", "投产"].iter().any(|w| text.contains(w)))
     }
 
-    /// The facts of one sentence, appended to `out`.
-    fn sentence_groups(&self, text: &str, si: usize, s: &Sentence, paragraph_kind: Option<EventKind>, out: &mut Vec<Group>) {
+    /// The facts of one sentence, appended to `out`; returns the kind of
+    /// its last fact that is not a single project, if any.
+    fn sentence_groups(
+        &self,
+        text: &str,
+        si: usize,
+        s: &Sentence,
+        story_kind: Option<EventKind>,
+        out: &mut Vec<Group>,
+    ) -> Option<EventKind> {
         let sentence_text = &text[s.span.start..s.span.end];
         let plan = self.lex.plan_heads.any(sentence_text);
+        let commit_at = self.commitment.find(sentence_text).map(|m| s.span.start + m.end());
         // cues of the whole sentence, absolute offsets
         let cues: Vec<(usize, usize, Cue)> = self
             .lex
@@ -155,6 +189,8 @@ impl Extractor {
             .collect();
         let first_new = out.len();
         let mut last_count_metric: Option<Metric> = None;
+        // kind of the sentence's last fact that is not a single project
+        let mut prev_kind: Option<EventKind> = None;
         for (ci, c) in s.clauses.iter().enumerate() {
             let ctext = &text[c.start..c.end];
             let qs: Vec<Quantity> = self
@@ -170,27 +206,28 @@ impl Extractor {
             if qs.is_empty() {
                 continue;
             }
-            let mut facts = Vec::new();
+            let mut facts: Vec<Fact> = Vec::new();
+            // a threshold names the subset the next count is about
+            // (`5亿元以上项目9个、10亿元以上项目4个`)
             let mut threshold_scope: Option<String> = None;
             for (qi, q) in qs.iter().enumerate() {
                 let prev_end = if qi == 0 { c.start } else { qs[qi - 1].end };
                 let next_start = qs.get(qi + 1).map_or(c.end, |n| n.start);
-                match self.classify(text, s.span.start, *c, q, prev_end, next_start, last_count_metric) {
-                    Classified::Fact(f) => {
+                let at = Slot { sentence_start: s.span.start, clause: *c, prev_end, next_start };
+                match self.classify(text, at, q, last_count_metric) {
+                    Classified::Fact(mut f) => {
                         if f.metric.is_count() {
                             last_count_metric = Some(f.metric);
+                            if let Some(scope) = threshold_scope.take() {
+                                f.scope = Some(scope);
+                            }
                         }
                         facts.push(*f)
                     }
                     Classified::Threshold(scope) => {
-                        threshold_scope.get_or_insert(scope);
+                        threshold_scope = Some(scope);
                     }
                     Classified::Nothing => {}
-                }
-            }
-            if let Some(scope) = threshold_scope {
-                for f in facts.iter_mut().filter(|f| f.metric.is_count()) {
-                    f.scope = Some(scope.clone());
                 }
             }
             // split the clause's facts into groups: a repeated metric or a
@@ -201,7 +238,7 @@ impl Extractor {
                     None => true,
                     Some(g) => {
                         f.is_project
-                            || f.growth != g[0].growth
+                            || g.first().is_some_and(|h| h.growth != f.growth)
                             || g.iter().any(|h| h.is_project || (h.metric == f.metric && !f.growth))
                     }
                 };
@@ -214,15 +251,32 @@ impl Extractor {
             let n = clause_groups.len();
             let mut cursor = c.start;
             for (gi, facts) in clause_groups.into_iter().enumerate() {
-                let start = skip_separators(text, cursor);
+                let mut start = skip_separators(text, cursor);
+                if facts.iter().all(|f| f.is_project) {
+                    // one item of a list of projects (`…、总投资80亿元的某项目`)
+                    if let Some(first) = facts.first() {
+                        if let Some(i) = text[start..first.q.start].rfind(['、', '，', ',']) {
+                            start = skip_separators(text, start + i);
+                        }
+                    }
+                }
                 let end = if gi + 1 == n { c.end } else { facts.iter().map(|f| f.reach).max().unwrap_or(c.end).min(c.end) };
                 cursor = end;
-                let clause_cues: Vec<(usize, usize, Cue)> =
-                    cues.iter().copied().filter(|(a, b, _)| *a >= c.start && *b <= c.end).collect();
-                let prev_kind = out[first_new..].iter().rev().map(|g| g.kind).find(|k| *k != EventKind::Project);
-                let (kind, status) = self.decide_kind(&facts, &clause_cues, &cues, plan, prev_kind, paragraph_kind, *c);
+                // the clause's cues near this group (all of them in any
+                // clause of ordinary length)
+                let (lo, hi) = (c.start.max(start.saturating_sub(WINDOW)), c.end.min(end + WINDOW));
+                let clause_cues = &cues[cues.partition_point(|x| x.0 < lo)..cues.partition_point(|x| x.1 <= hi)];
+                // `力争…，实现到位资金90亿元`: a commitment governs the rest
+                // of its sentence, unless a clause reports what is done
+                let committed = commit_at.is_some_and(|p| p <= c.start)
+                    && !["已", "截至", "目前", "完成了", "实现了"].iter().any(|w| text[start..end.max(start)].contains(w));
+                let (kind, status) =
+                    self.decide_kind(text, &facts, clause_cues, &cues, plan || committed, prev_kind, story_kind, *c);
                 if facts.iter().all(|f| f.growth) && prev_kind.is_none() {
                     continue; // a growth rate of nothing we report
+                }
+                if kind != EventKind::Project {
+                    prev_kind = Some(kind);
                 }
                 out.push(Group {
                     sentence: si,
@@ -238,23 +292,19 @@ impl Extractor {
             }
         }
         merge_amount_clauses(out, first_new);
+        prev_kind
     }
 
     /// Whether `q` is a measure, a threshold, or neither, from its context
-    /// inside clause `c`. `prev_end`/`next_start` bound the words that belong
-    /// to this quantity rather than to its neighbours.
-    fn classify(
-        &self,
-        text: &str,
-        sentence_start: usize,
-        c: Span,
-        q: &Quantity,
-        prev_end: usize,
-        next_start: usize,
-        last_count_metric: Option<Metric>,
-    ) -> Classified {
-        let clause_before = &text[c.start..q.start];
-        let sentence_before = &text[sentence_start..q.start];
+    /// in its slot (clause, and the words between its neighbours).
+    fn classify(&self, text: &str, at: Slot, q: &Quantity, last_count_metric: Option<Metric>) -> Classified {
+        let Slot { sentence_start, clause: c, prev_end, next_start } = at;
+        // context windows are bounded so that a text without punctuation
+        // costs linear time, not quadratic
+        let clause_from = floor_char_boundary(text, q.start.saturating_sub(WINDOW)).max(c.start);
+        let clause_before = &text[clause_from..q.start];
+        let clause_whole = clause_from == c.start;
+        let sentence_before = &text[floor_char_boundary(text, q.start.saturating_sub(WINDOW)).max(sentence_start)..q.start];
         let before = &text[prev_end..q.start];
         let after = &text[q.end..next_start];
         let near_before = tail_chars(before, 12);
@@ -280,7 +330,7 @@ impl Extractor {
                     return Classified::Threshold(format!("{}{}", q.text, take_chars(after, 8)));
                 }
                 // `八市到资超500亿元`: each of several places exceeds a mark
-                let per_place = approx == Some(Approx::MoreThan) && self.places_counted.is_match(clause_before);
+                let per_place = approx == Some(Approx::MoreThan) && self.places_counted.is_match(tail_chars(clause_before, 12));
                 if limit_after || per_place || is_category_amount(after_paren, near_before) {
                     let scope_end = after.find("项目").map(|i| i + "项目".len()).filter(|i| *i <= 36);
                     let scope = match scope_end {
@@ -310,12 +360,13 @@ impl Extractor {
                     project: None,
                     is_project: false,
                     growth: false,
+                    reference: false,
                     reach: q.end,
                 };
                 if tail_chars(before, 8).contains("投资") {
                     if let Some((name, reach)) = project_after(after) {
                         fact.is_project = true;
-                        fact.project = Some(name);
+                        fact.project = Some(name).filter(|n| specific_project(n));
                         fact.reach = q.end + reach;
                     }
                 }
@@ -325,7 +376,7 @@ impl Extractor {
                         fact.project = Some(name);
                     }
                 }
-                if !fact.is_project && self.bare_investment.is_match(clause_before.trim()) {
+                if !fact.is_project && clause_whole && self.bare_investment.is_match(clause_before.trim()) {
                     if let Some(name) = named_project_before(text, c, self) {
                         fact.is_project = true;
                         fact.project = Some(name);
@@ -341,11 +392,18 @@ impl Extractor {
                 // a count that rests on a noun before it must end there:
                 // `项目…4个月` is a duration
                 let rest = ["及以上", "以上", "左右"].iter().find_map(|w| after.strip_prefix(w)).unwrap_or(after);
-                let ends_here = !rest.chars().next().is_some_and(is_han);
+                let ends_here = !COUNTED_NOUNS.iter().any(|w| rest.starts_with(w));
+                let mut reference = false;
                 let metric = match classifier {
                     Classifier::Item => {
                         let after_words = cut_at_number(after, 16);
-                        let p_after = after_words.find("项目");
+                        // `14个县区共签约项目`: the count is of what comes first
+                        // (县区), the 项目 belongs to a verb after it
+                        let p_after = after_words.find("项目").filter(|&i| {
+                            let between = &after_words[..i];
+                            !self.lex.cues.any(between)
+                                && !between.starts_with(['县', '区', '市', '乡', '镇', '村', '省', '部', '单'])
+                        });
                         let f_after = self.first_firm(after_words);
                         // a noun before the count owns it only when nothing but
                         // linking words and cues stand between (`项目合同达到267个`,
@@ -353,9 +411,11 @@ impl Extractor {
                         let p_before = near_before.rfind("项目").map(|i| i + "项目".len()).filter(|&e| self.linked(&near_before[e..]));
                         let f_before = self.last_firm_end(near_before).filter(|&e| self.linked(&near_before[e..]));
                         if let Some(i) = p_after {
-                            if after_words[i + "项目".len()..].starts_with('中') {
+                            let rest = &after[i + "项目".len()..];
+                            if rest.starts_with('中') {
                                 return Classified::Nothing; // 签约的16个项目中: a reference
                             }
+                            reference = ["将", "都", "均", "全部", "已全部"].iter().any(|w| rest.starts_with(w));
                         }
                         match (p_after, f_after, p_before, f_before) {
                             (Some(p), Some(f), _, _) if f < p => Metric::CompanyCount,
@@ -416,6 +476,7 @@ impl Extractor {
                     project: None,
                     is_project: false,
                     growth: false,
+                    reference,
                     reach: q.end,
                 }))
             }
@@ -438,6 +499,7 @@ impl Extractor {
                     project: None,
                     is_project: false,
                     growth: true,
+                    reference: false,
                     reach: q.end,
                 }))
             }
@@ -469,24 +531,30 @@ impl Extractor {
     /// the clause (力争/目标/任务: the figure is not yet real); a named
     /// project; activities are promotion; else the nearest cue before the
     /// first measure, else the nearest after it; else what the sentence,
-    /// then the paragraph, was about.
+    /// then the story so far, was about.
     #[allow(clippy::too_many_arguments)]
     fn decide_kind(
         &self,
+        text: &str,
         facts: &[Fact],
         clause_cues: &[(usize, usize, Cue)],
         sentence_cues: &[(usize, usize, Cue)],
         plan: bool,
         prev_kind: Option<EventKind>,
-        paragraph_kind: Option<EventKind>,
+        story_kind: Option<EventKind>,
         c: Span,
     ) -> (EventKind, Option<Status>) {
         let status = clause_cues.iter().any(|x| x.2 == Cue::Negotiating).then_some(Status::Negotiating);
         let all_growth = facts.iter().all(|f| f.growth);
         if all_growth {
-            return (prev_kind.or(paragraph_kind).unwrap_or(EventKind::Attraction), status);
+            return (prev_kind.or(story_kind).unwrap_or(EventKind::Attraction), status);
         }
-        if plan || clause_cues.iter().any(|x| x.2 == Cue::Kind(EventKind::Target)) {
+        // `…171个，超额完成全年目标` reports a target met, not one set
+        let last = facts.last().map_or(c.end, |f| f.q.end);
+        let target_met = |x: &(usize, usize, Cue)| {
+            x.0 >= last && tail_chars(&text[floor_char_boundary(text, x.0.saturating_sub(24))..x.0], 6).contains("完成")
+        };
+        if plan || clause_cues.iter().any(|x| x.2 == Cue::Kind(EventKind::Target) && !target_met(x)) {
             return (EventKind::Target, status);
         }
         if facts.iter().any(|f| f.is_project) {
@@ -510,19 +578,24 @@ impl Extractor {
         let kind = from_clause
             .or(prev_kind)
             .or_else(|| {
-                sentence_cues
-                    .iter()
-                    .rev()
-                    .find(|x| x.1 <= c.start)
-                    .or_else(|| sentence_cues.iter().find(|x| x.0 >= c.end))
+                let before = sentence_cues.partition_point(|x| x.1 <= c.start);
+                let after = sentence_cues.partition_point(|x| x.0 < c.end);
+                before
+                    .checked_sub(1)
+                    .and_then(|i| sentence_cues.get(i))
+                    .or_else(|| sentence_cues.get(after))
                     .and_then(|x| kind_of(x.2))
             })
-            .or(paragraph_kind);
+            .or(story_kind);
         let firms_only = facts.iter().all(|f| matches!(f.metric, Metric::CompanyCount | Metric::ActivityCount));
+        let counts_only = facts.iter().all(|f| f.metric.is_count());
         let kind = match kind {
             Some(EventKind::Target) => EventKind::Target,
             // promotion counts visits and firms met, not projects or money
             Some(EventKind::PromotionActivity) if !firms_only => EventKind::Attraction,
+            // funds and spending are money: a count beside them counts
+            // projects or firms brought in
+            Some(EventKind::FundsInPlace | EventKind::InvestmentProgress) if counts_only => EventKind::Attraction,
             Some(k) => k,
             None if firms_only => EventKind::PromotionActivity,
             None => EventKind::Attraction,
@@ -540,12 +613,13 @@ impl Extractor {
             let own = &*without_parentheticals(&text[g.start..g.end]);
             let region = if self.regions.clause_region(own, None).is_some() || DEICTIC.iter().any(|d| own.contains(d)) {
                 self.regions.clause_region(own, article)
-            } else if i > 0 && groups[i - 1].sentence == g.sentence && groups[i - 1].kind != EventKind::Project {
+            } else if i > 0 && groups[i - 1].kind != EventKind::Project && same_period(text, &groups[i - 1], g) {
+                // parts of one statement share their subject, across `；`
                 groups[i - 1].region.clone()
             } else {
                 let s = &sentences[g.sentence];
                 let mut found = None;
-                for c in s.clauses[..g.first_clause].iter().rev() {
+                for c in s.clauses[..g.first_clause].iter().rev().take(WALK_BACK) {
                     let ct = &*without_parentheticals(&text[c.start..c.end]);
                     if DEICTIC.iter().any(|d| ct.contains(d)) {
                         found = self.regions.clause_region(ct, article);
@@ -580,8 +654,11 @@ impl Extractor {
         for g in groups {
             let s = &sentences[g.sentence];
             let evidence = &text[g.start..g.end];
-            let sentence_text = &text[s.span.start..s.span.end];
-            let ctx_start = floor_char_boundary(text, g.start.saturating_sub(4000));
+            // the sentence around the evidence, bounded for run-on texts
+            let around_start = floor_char_boundary(text, g.start.saturating_sub(WINDOW)).max(s.span.start);
+            let around_end = ceil_char_boundary(text, (g.end + WINDOW).min(text.len())).min(s.span.end.max(g.end));
+            let sentence_text = &text[around_start..around_end];
+            let ctx_start = floor_char_boundary(text, g.start.saturating_sub(CONTEXT));
             let context = &text[ctx_start..g.start];
             let period = period::clause_period(evidence, context, published);
             let measures: Vec<Measure> = g
@@ -620,6 +697,16 @@ impl Extractor {
     }
 }
 
+/// Where a quantity sits: its sentence and clause, and the byte range
+/// between its neighbours that holds its own words.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    sentence_start: usize,
+    clause: Span,
+    prev_end: usize,
+    next_start: usize,
+}
+
 enum Classified {
     Fact(Box<Fact>),
     /// A threshold or category (`10亿元以上项目`): the scope it names.
@@ -627,65 +714,113 @@ enum Classified {
     Nothing,
 }
 
+/// Whether `b` follows `a` within one full sentence: nothing but `；`,
+/// `，` and words between them, no `。` or line break.
+fn same_period(text: &str, a: &Group, b: &Group) -> bool {
+    a.sentence == b.sentence
+        || (a.end <= b.start && !text[a.end..b.start].contains(['。', '！', '？', '!', '?', '\n']))
+}
+
 /// A count clause followed by its amount clause (`签约项目12个，总投资30亿元`)
 /// is one fact.
 fn merge_amount_clauses(groups: &mut Vec<Group>, from: usize) {
-    let mut i = from + 1;
-    while i < groups.len() {
-        let (a, b) = (&groups[i - 1], &groups[i]);
-        let counts_only = |g: &Group| g.facts.iter().all(|f| f.metric.is_count());
-        let amounts_only = |g: &Group| g.facts.iter().all(|f| f.metric == Metric::Amount);
-        if a.sentence == b.sentence
-            && b.first_clause == a.last_clause + 1
-            && a.kind == b.kind
-            && a.kind != EventKind::Project
-            && counts_only(a)
-            && amounts_only(b)
-        {
-            let b = groups.remove(i);
-            let a = &mut groups[i - 1];
+    let tail: Vec<Group> = groups.drain(from..).collect();
+    for b in tail {
+        if let Some(a) = groups.last_mut().filter(|a| {
+            a.sentence == b.sentence
+                && b.first_clause == a.last_clause + 1
+                && a.kind == b.kind
+                && a.kind != EventKind::Project
+                && a.facts.iter().all(|f| f.metric.is_count())
+                && b.facts.iter().all(|f| f.metric == Metric::Amount)
+        }) {
             a.end = b.end;
             a.last_clause = b.last_clause;
             a.facts.extend(b.facts);
             a.status = a.status.or(b.status);
         } else {
-            i += 1;
+            groups.push(b);
         }
     }
 }
 
+/// What two facts must share to be the same statement: kind, metric,
+/// currency, scope and region (two counties' equal counts are two facts).
+type FactKey = (EventKind, Metric, Option<&'static str>, Option<String>, Option<String>);
+
+fn fact_key(kind: EventKind, region: Option<&str>, f: &Fact) -> FactKey {
+    let currency = match f.q.unit {
+        Unit::Money(c) => Some(c),
+        Unit::Percent => Some("%"),
+        Unit::Count(_) => None,
+    };
+    (kind, f.metric, currency, f.scope.clone(), region.map(str::to_owned))
+}
+
+/// Values as whole hundredths, so that facts can be kept in ordered maps
+/// and found by range in O(log n) whatever the article's size.
+fn value_key(v: f64) -> i64 {
+    (v * 100.0).round() as i64
+}
+
+/// A fact in the index: value, whether approximate, its project.
+type Entry = (f64, bool, Option<String>);
+
+/// Facts already seen, by key then value.
+#[derive(Default)]
+struct FactIndex {
+    map: HashMap<FactKey, BTreeMap<i64, Vec<Entry>>>,
+}
+
+impl FactIndex {
+    fn insert(&mut self, key: FactKey, v: f64, approx: bool, project: Option<String>) {
+        self.map.entry(key).or_default().entry(value_key(v)).or_default().push((v, approx, project));
+    }
+
+    /// Entries of `key` with a value in `[lo, hi]`.
+    fn range(&self, key: &FactKey, lo: f64, hi: f64) -> impl Iterator<Item = &Entry> {
+        self.map
+            .get(key)
+            .into_iter()
+            .flat_map(move |m| m.range(value_key(lo) - 1..=value_key(hi) + 1).flat_map(|(_, v)| v.iter()))
+    }
+}
+
 /// A statement the text repeats (title and body, a recap) is one fact:
-/// later measures equal to an earlier one of the same kind, scope and
-/// project are dropped; groups left empty go.
+/// later measures equal to an earlier one of the same kind, scope, region
+/// and project are dropped; groups left empty go.
 fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
     drop_rounded_restatements(&mut groups);
-    let mut seen: Vec<(EventKind, Metric, Option<&'static str>, f64, bool, Option<String>, Option<String>)> = Vec::new();
+    let mut seen = FactIndex::default();
+    let mut counts_seen: HashSet<(Metric, i64)> = HashSet::new();
     let mut out = Vec::with_capacity(groups.len());
     for mut g in groups {
         let kind = g.kind;
+        let region = g.region.as_ref().map(|r| r.adcode.clone());
         g.facts.retain(|f| {
-            let cur = match f.q.unit {
-                Unit::Money(c) => Some(c),
-                _ => None,
-            };
+            if f.metric.is_count() {
+                let key = (f.metric, value_key(f.q.value));
+                if !counts_seen.insert(key) && f.reference {
+                    return false;
+                }
+            }
+            let key = fact_key(kind, region.as_deref(), f);
+            let v = f.q.value;
             let approx = f.approx.is_some();
-            let dup = seen.iter().any(|(k, m, c, v, a, scope, project)| {
-                let tol = if approx || *a { 0.005 } else { 1e-9 };
-                *k == kind
-                    && *m == f.metric
-                    && *c == cur
-                    && (v - f.q.value).abs() <= tol * v.abs().max(f.q.value.abs())
-                    && *scope == f.scope
+            let dup = seen.range(&key, v * 0.995, v * 1.005).any(|(w, a, project)| {
+                // a headline rounds (`1800亿元` for `1800.6亿元`); counts are exact
+                let tol = if approx || *a || f.metric == Metric::Amount { 0.005 } else { 1e-9 };
+                (w - v).abs() <= tol * w.abs().max(v.abs())
                     && (project.is_none() || f.project.is_none() || *project == f.project)
             });
             if !dup {
-                seen.push((kind, f.metric, cur, f.q.value, approx, f.scope.clone(), f.project.clone()));
+                seen.insert(key, v, approx, f.project.clone());
             }
             !dup
         });
-        if !g.facts.is_empty() && !g.facts.iter().all(|f| f.growth) {
-            out.push(g);
-        } else if !g.facts.is_empty() && out.last().is_some_and(|p: &Group| p.sentence == g.sentence) {
+        // a growth rate stays only beside the fact it qualifies
+        let growth_only = g.facts.iter().all(|f| f.growth);
+        if !g.facts.is_empty() && (!growth_only || out.last().is_some_and(|p: &Group| p.sentence == g.sentence)) {
             out.push(g);
         }
     }
@@ -694,21 +829,25 @@ fn dedup(mut groups: Vec<Group>) -> Vec<Group> {
 
 /// `突破百亿元`, `近150亿元` in a headline restate a precise figure the
 /// body gives (`103.6亿元`, `149.9亿元`): the rounded one goes when a
-/// precise fact of the same kind, metric and scope is close enough.
+/// precise fact of the same kind, metric, scope and region is close enough.
 fn drop_rounded_restatements(groups: &mut [Group]) {
-    let precise: Vec<(EventKind, Metric, Unit, f64, Option<String>)> = groups
-        .iter()
-        .flat_map(|g| g.facts.iter().filter(|f| f.approx.is_none()).map(move |f| (g.kind, f.metric, f.q.unit, f.q.value, f.scope.clone())))
-        .collect();
+    let mut precise = FactIndex::default();
+    for g in groups.iter() {
+        for f in g.facts.iter().filter(|f| f.approx.is_none()) {
+            precise.insert(fact_key(g.kind, g.region.as_ref().map(|r| r.adcode.as_str()), f), f.q.value, false, None);
+        }
+    }
     for g in groups.iter_mut() {
         let kind = g.kind;
+        let region = g.region.as_ref().map(|r| r.adcode.clone());
         g.facts.retain(|f| {
-            let close = |v: f64| match f.approx {
-                Some(Approx::About) => (v - f.q.value).abs() <= 0.05 * v.abs().max(f.q.value.abs()),
-                Some(Approx::MoreThan) => v >= f.q.value && v <= 1.2 * f.q.value,
-                None => false,
+            let v = f.q.value;
+            let (lo, hi) = match f.approx {
+                Some(Approx::About) => (v * 0.95, v * 1.05),
+                Some(Approx::MoreThan) => (v, v * 1.2),
+                None => return true,
             };
-            !precise.iter().any(|(k, m, u, v, scope)| *k == kind && *m == f.metric && *u == f.q.unit && *scope == f.scope && close(*v))
+            !precise.range(&fact_key(kind, region.as_deref(), f), lo, hi).any(|(w, _, _)| *w >= lo && *w <= hi)
         });
     }
 }
@@ -745,6 +884,13 @@ fn without_parentheticals(s: &str) -> std::borrow::Cow<'_, str> {
 
 fn is_han(c: char) -> bool {
     matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}')
+}
+
+fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
@@ -807,7 +953,7 @@ fn skip_parenthetical(s: &str) -> &str {
 /// 约/近 → about; 超/超过/逾/突破 → more than.
 fn prefix_approx(before: &str) -> Option<Approx> {
     let b = tail_chars(before, 3);
-    for w in ["超过", "超", "逾", "突破", "多于"] {
+    for w in ["超过", "超", "逾", "突破", "多于", "上"] {
         if b.ends_with(w) {
             return Some(Approx::MoreThan);
         }
@@ -862,7 +1008,16 @@ fn project_after(after: &str) -> Option<(String, usize)> {
     if name.chars().count() > 40 {
         return None;
     }
-    Some((name.trim_matches(['“', '”', '"']).to_owned(), p + "项目".len()))
+    // `占地面积20万平方米的某某项目`: the name is what the last 的 leads to
+    let name = name.rfind('的').map_or(name, |i| &name[i + '的'.len_utf8()..]);
+    Some((name.replace(['“', '”', '"'], ""), p + "项目".len()))
+}
+
+/// Whether a project name names one (`某某冷链物流园项目`), not a kind
+/// (`大项目`, `牵引带动力极强的大项目`).
+fn specific_project(name: &str) -> bool {
+    let head = name.strip_suffix("项目").unwrap_or(name);
+    head.chars().count() >= 3 && !GENERIC_PROJECT_HEADS.iter().any(|g| head.ends_with(g))
 }
 
 /// Generic heads that do not name a project (`签约项目`, `重点项目`).
@@ -875,12 +1030,12 @@ const GENERIC_PROJECT_HEADS: &[&str] = &[
 /// (`…与某公司就某示范园区项目签订协议，计划投资10亿元`).
 fn named_project_before(text: &str, c: Span, ex: &Extractor) -> Option<String> {
     // the clause right before `c` in the same sentence
-    let before = &text[..c.start];
+    let before = &text[floor_char_boundary(text, c.start.saturating_sub(WINDOW))..c.start];
     let prev_end = before.trim_end_matches([',', '，', ' ']).len();
     let prev_start = before[..prev_end].rfind(['，', ',', '。', '；', ';', '\n', '：', ':']).map_or(0, |i| {
         i + before[i..].chars().next().map_or(1, |ch| ch.len_utf8())
     });
-    let prev = &text[prev_start..prev_end];
+    let prev = &before[prev_start..prev_end];
     if !ex.numbers.scan(prev).is_empty() {
         return None;
     }
@@ -933,7 +1088,7 @@ fn project_scope(near_before: &str) -> Option<String> {
     if n == 0 || n > 8 || modifier.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
-    if ["招商引资", "招商", "重点", "重大", "合同", "签约", "投资"].contains(&modifier) {
+    if ["招商引资", "招商", "重点", "重大", "合同", "签约", "投资", "建设", "在建", "新建", "续建", "实施"].contains(&modifier) {
         return None;
     }
     Some(format!("{modifier}项目"))

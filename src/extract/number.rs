@@ -56,12 +56,13 @@ impl NumberScanner {
         let re = Regex::new(
             r"(?x)
             (?P<num>
-                [0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?
+                [0-9]+亿[0-9]+(?:\.[0-9]+)?万
+              | [0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?
               | [0-9]+(?:\.[0-9]+)?
               | [零〇一二两三四五六七八九十百千万亿]+
             )
             (?P<a1>余|多)?
-            (?P<mult>万亿|千亿|百亿|亿|千万|百万|万)?
+            (?P<mult>个亿|万亿|千亿|百亿|亿|千万|百万|万)?
             (?P<a2>余|多)?
             (?P<unit>美元|美金|港元|港币|欧元|日元|英镑|韩元|元人民币|元|个|項|项|家|户|场次|场|批次|次|%|％)?",
         )?;
@@ -81,7 +82,7 @@ impl NumberScanner {
             // is a year, a date, a code.
             let unit_str = match caps.name("unit") {
                 Some(u) => u.as_str(),
-                None if mult_str.is_some() && num.as_str().as_bytes()[0].is_ascii_digit() => {
+                None if mult_str.is_some() && num.as_str().as_bytes().first().is_some_and(u8::is_ascii_digit) => {
                     let next = text[whole.end()..].chars().next();
                     if next.is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) && !"的、左以余多".contains(c)) {
                         continue; // `3万人`, `5万吨`
@@ -91,8 +92,9 @@ impl NumberScanner {
                 None => continue,
             };
             let before = &text[..whole.start()];
-            // `第3批`, `第二十九届`: ordinals are not quantities.
-            if before.ends_with('第') {
+            // `第3批`, `第二十九届`: ordinals are not quantities; `数十亿`,
+            // `几百个`: vague.
+            if before.ends_with(['第', '数', '几']) || before.ends_with("若干") {
                 continue;
             }
             // `25 7亿元`: a number split by a stray space is garbled, not 7亿.
@@ -109,8 +111,14 @@ impl NumberScanner {
                 }
             }
             let digits = num.as_str();
-            let is_arabic = digits.as_bytes()[0].is_ascii_digit();
-            let base = if is_arabic {
+            let is_arabic = digits.as_bytes().first().is_some_and(u8::is_ascii_digit);
+            let base = if let Some((yi, wan)) = digits.strip_suffix('万').and_then(|d| d.split_once('亿')) {
+                // `1亿5000万元`
+                match (yi.parse::<f64>(), wan.parse::<f64>()) {
+                    (Ok(a), Ok(b)) => a * 1e8 + b * 1e4,
+                    _ => continue,
+                }
+            } else if is_arabic {
                 match digits.replace(',', "").parse::<f64>() {
                     Ok(v) => v,
                     Err(_) => continue,
@@ -125,7 +133,7 @@ impl NumberScanner {
                 Some("万亿") => 1e12,
                 Some("千亿") => 1e11,
                 Some("百亿") => 1e10,
-                Some("亿") => 1e8,
+                Some("亿") | Some("个亿") => 1e8,
                 Some("千万") => 1e7,
                 Some("百万") => 1e6,
                 Some("万") => 1e4,
@@ -149,6 +157,9 @@ impl NumberScanner {
                 continue;
             }
             let value = round_base(base * mult, unit);
+            if !value.is_finite() {
+                continue; // a digit run longer than any real figure
+            }
             let approx = if caps.name("a1").is_some() || caps.name("a2").is_some() { Some(Approx::MoreThan) } else { None };
             out.push(Quantity {
                 start: whole.start(),
@@ -220,7 +231,7 @@ pub fn chinese_value(s: &str) -> Option<f64> {
                     return None; // `十百`
                 }
                 let d = pending.take().unwrap_or(1);
-                group += d * unit;
+                group = group.checked_add(d * unit)?;
                 last_unit = unit;
             }
             10_000 => {
@@ -228,24 +239,25 @@ pub fn chinese_value(s: &str) -> Option<f64> {
                 if group == 0 && section == 0 && total == 0 {
                     return None;
                 }
-                section += group.max(1) * 10_000;
+                section = section.checked_add(group.max(1).checked_mul(10_000)?)?;
                 group = 0;
                 last_unit = u64::MAX;
             }
             _ => {
                 group += pending.take().unwrap_or(0);
-                let part = section + group;
+                let part = section.checked_add(group)?;
                 if part == 0 && total == 0 {
                     return None;
                 }
-                total = (total + part.max(1)) * 100_000_000;
+                // `亿亿亿…` overflows: not a number anyone wrote
+                total = total.checked_add(part.max(1))?.checked_mul(100_000_000)?;
                 section = 0;
                 group = 0;
                 last_unit = u64::MAX;
             }
         }
     }
-    let v = total + section + group + pending.unwrap_or(0);
+    let v = total.checked_add(section)?.checked_add(group)?.checked_add(pending.unwrap_or(0))?;
     if v == 0 && !s.chars().all(|c| c == '零' || c == '〇') {
         return None;
     }
@@ -268,6 +280,7 @@ mod tests {
             ("十亿", Some(1e9)),
             ("两", Some(2.0)),
             ("一二三", None),
+            ("九千亿亿亿亿亿亿", None),
             ("十百", None),
         ] {
             assert_eq!(chinese_value(s), v, "{s}");
@@ -293,6 +306,8 @@ mod tests {
             ("总额9亿多元", 900_000_000.0, Unit::Money("CNY"), Some(Approx::MoreThan)),
             ("投资港商项目1.2亿港元", 120_000_000.0, Unit::Money("HKD"), None),
             ("签约总金额86亿，", 8_600_000_000.0, Unit::Money("CNY"), None),
+            ("到位资金2亿3500万元", 235_000_000.0, Unit::Money("CNY"), None),
+            ("总投资20个亿，", 2_000_000_000.0, Unit::Money("CNY"), None),
         ];
         for (text, value, unit, approx) in cases {
             let q = s.scan(text);
@@ -304,7 +319,7 @@ mod tests {
     #[test]
     fn not_quantities() {
         let s = NumberScanner::new().unwrap();
-        for text in ["参会3万人", "第3批项目", "第二十九届博览会", "实施一二三区改造", "p3级实验室", "协议总投资25 7亿元", "年产10万吨", "2023年7月"] {
+        for text in ["投资数十亿元", "参会3万人", "第3批项目", "第二十九届博览会", "实施一二三区改造", "p3级实验室", "协议总投资25 7亿元", "年产10万吨", "2023年7月"] {
             assert!(s.scan(text).is_empty(), "{text}: {:?}", s.scan(text));
         }
     }

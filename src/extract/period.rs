@@ -19,7 +19,7 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The part of a year after a year word: 上半年, 1-8月, 一季度, 年底 …
-const PART: &str = r"(?:上半年|下半年|全年|年底|年末|年初以来|年初至今|年初|以来|前[一二三四1-4两]季度|第?[一二三四1-4]季度|前\d{1,2}个?月|前[一二三四五六七八九十]{1,2}个?月|\d{1,2}\s*[-—–~至到]\s*\d{1,2}\s*月份?|\d{1,2}月份?(?:底|末|以来)?)";
+const PART: &str = r"(?:上半年|下半年|全年|年底|年末|年初以来|年初至今|年初|以来|前[一二三四1-4两]季度|第?[一二三四1-4]季度|前\d{1,2}个?月|前[一二三四五六七八九十]{1,2}个?月|\d{1,2}\s*[-—–~至到]\s*\d{1,2}\s*月份?|[一二三四五六七八九十]{1,3}\s*[-—–~至到]\s*[一二三四五六七八九十]{1,3}\s*月份?|\d{1,2}月份?(?:底|末|以来)?)";
 
 /// Every time expression a clause may hold, in one alternation so the
 /// leftmost one wins: an explicit year (with its part), a relative year
@@ -44,6 +44,9 @@ pub fn publication_date(published_at: Option<&str>, text: &str) -> Option<NaiveD
     if let Some(p) = published_at.map(str::trim).filter(|p| !p.is_empty()) {
         if let Ok(dt) = DateTime::parse_from_rfc3339(p) {
             return Some(dt.date_naive());
+        }
+        if let Some(d) = from_epoch(p) {
+            return Some(d);
         }
         if let Some(d) = find_date(p) {
             return Some(d);
@@ -70,6 +73,22 @@ pub fn publication_date(published_at: Option<&str>, text: &str) -> Option<NaiveD
         .filter(|l| l.chars().count() < 80)
         .filter(|l| ["发布时间", "发布日期", "发表时间", "发稿时间", "日期:", "日期：", "时间:", "时间："].iter().any(|c| l.contains(c)))
         .find_map(find_date)
+}
+
+/// Crawlers also send Unix time, in seconds or milliseconds; the date is
+/// taken in China Standard Time (UTC+8), where the articles are published.
+fn from_epoch(s: &str) -> Option<NaiveDate> {
+    if !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = s.parse().ok()?;
+    let secs = match s.len() {
+        9 | 10 => n,
+        12 | 13 => n / 1000,
+        _ => return None,
+    };
+    let cst = chrono::FixedOffset::east_opt(8 * 3600)?;
+    Some(DateTime::from_timestamp(secs, 0)?.with_timezone(&cst).date_naive())
 }
 
 fn find_date(s: &str) -> Option<NaiveDate> {
@@ -222,7 +241,6 @@ fn parse_year(s: &str) -> Option<i32> {
 /// The last month a part of a year covers, when it says: 1-8月 → 8,
 /// 前三季度 → 9, 上半年 → 6; 全年 and 以来 say nothing.
 fn last_month(part: &str) -> Option<u32> {
-    let num = |c: char| -> Option<u32> { "一二三四五六七八九十".chars().position(|d| d == c).map(|i| i as u32 + 1) };
     if part.contains("上半年") {
         return Some(6);
     }
@@ -230,27 +248,29 @@ fn last_month(part: &str) -> Option<u32> {
         return Some(12);
     }
     if let Some(i) = part.find("季度") {
-        let q = part[..i].chars().last().and_then(|c| c.to_digit(10).or_else(|| num(c)))?;
+        let q = part[..i].chars().last().and_then(|c| c.to_digit(10).or_else(|| cn_number(&c.to_string())))?;
         return Some(q * 3);
     }
-    let digits: Vec<u32> = part
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|d| d.parse().ok())
-        .filter(|&m| (1..=12).contains(&m))
-        .collect();
-    if part.contains('月') {
-        if let Some(&m) = digits.last() {
-            return Some(m);
-        }
-        // 前七个月
-        let cn: String = part.chars().filter(|c| num(*c).is_some()).collect();
-        return match cn.chars().collect::<Vec<_>>()[..] {
-            [c] => num(c),
-            ['十', c] => num(c).map(|n| 10 + n),
-            _ => None,
-        };
+    let i = part.find('月')?;
+    // The end of a range (1-8月, 一至八月), or the month itself (前七个月, 8月底).
+    let head = &part[..i];
+    let last = head.rsplit(['-', '—', '–', '~', '至', '到']).next().unwrap_or(head);
+    let last = last.trim().trim_start_matches('前').trim_end_matches('个').trim();
+    last.parse().ok().or_else(|| cn_number(last)).filter(|m| (1..=12).contains(m))
+}
+
+/// 一 … 十二 as a number.
+fn cn_number(s: &str) -> Option<u32> {
+    let digit = |c: char| "一二三四五六七八九".chars().position(|d| d == c).map(|i| i as u32 + 1);
+    let cs: Vec<char> = s.chars().collect();
+    match cs[..] {
+        ['十'] => Some(10),
+        [c] => digit(c),
+        ['十', c] => digit(c).map(|n| 10 + n),
+        [c, '十'] => digit(c).map(|n| n * 10),
+        [a, '十', b] => Some(digit(a)? * 10 + digit(b)?),
+        _ => None,
     }
-    None
 }
 
 #[cfg(test)]
@@ -268,6 +288,10 @@ mod tests {
             (Some("2024-05-11T20:30:00-05:00"), "", Some("2024-05-11")),
             (Some("2022-08-23"), "", Some("2022-08-23")),
             (Some("2022-08-23 10:57:00"), "", Some("2022-08-23")),
+            // Unix time, seconds and milliseconds: 2024-05-11 17:12 UTC is 05-12 in China.
+            (Some("1715447520"), "", Some("2024-05-12")),
+            (Some("1715447520000"), "", Some("2024-05-12")),
+            (Some("20240512"), "", None),
             (Some("  "), "分享\n招商工作推进会召开\n2024-05-12 01:12  来源:某市人民政府\n正文。", Some("2024-05-12")),
             (None, "首页 > 新闻\n某县签约仪式举行\n发布时间:2022-08-23 阅读:12\n", Some("2022-08-23")),
             (None, "标题\n2020年10月11日 星期日\n", Some("2020-10-11")),
@@ -286,10 +310,32 @@ mod tests {
     }
 
     #[test]
+    fn last_month_of_a_part() {
+        let cases: &[(&str, Option<u32>)] = &[
+            ("1-8月", Some(8)),
+            ("1—11月份", Some(11)),
+            ("一至八月", Some(8)),
+            ("前七个月", Some(7)),
+            ("前十一个月", Some(11)),
+            ("8月底", Some(8)),
+            ("前三季度", Some(9)),
+            ("第一季度", Some(3)),
+            ("上半年", Some(6)),
+            ("全年", None),
+            ("以来", None),
+        ];
+        for (part, want) in cases {
+            assert_eq!(last_month(part), *want, "{part}");
+        }
+    }
+
+    #[test]
     fn clause_periods() {
         let pub2020 = date("2020-10-11");
         let pub_jan = date("2021-01-15");
-        let cases: &[(&str, &str, Option<NaiveDate>, Option<&str>, Option<i32>)] = &[
+        // clause, context, publication date, expected period text and year
+        type Case<'a> = (&'a str, &'a str, Option<NaiveDate>, Option<&'a str>, Option<i32>);
+        let cases: &[Case] = &[
             ("2021年全市签约项目655个", "", pub2020, Some("2021年"), Some(2021)),
             ("二〇二一年签约项目30个", "", None, Some("二〇二一年"), Some(2021)),
             ("2021年1-8月引进资金80亿元", "", None, Some("2021年1-8月"), Some(2021)),
@@ -302,6 +348,9 @@ mod tests {
             ("上半年签约项目15个", "", pub2020, Some("上半年"), Some(2020)),
             ("1—8月到位资金60亿元", "", pub2020, Some("1—8月"), Some(2020)),
             ("前三季度签约项目33个", "", pub2020, Some("前三季度"), Some(2020)),
+            ("一至十一月签约项目90个", "", pub_jan, Some("一至十一月"), Some(2020)),
+            ("前七个月签约项目90个", "", pub2020, Some("前七个月"), Some(2020)),
+            ("前十一个月签约项目90个", "", pub_jan, Some("前十一个月"), Some(2020)),
             // A January report of 1-11月 speaks of the year before.
             ("1-11月签约项目90个", "", pub_jan, Some("1-11月"), Some(2020)),
             ("力争上半年开工项目20个", "", pub_jan, Some("上半年"), Some(2021)),

@@ -28,7 +28,7 @@ impl SubjectFinder {
         Ok(SubjectFinder {
             industries: Lexicon::new(&plain(INDUSTRIES))?,
             company: Regex::new(
-                r"(?:^|[与和同及对由是、，,：:“])([^与和同及对由是、，,。；;：:\s“”《》]{2,24}?(?:股份有限公司|有限责任公司|有限公司|集团))",
+                r"(?:^|[与和同及对由是了的在向赴到、，,：:“])([^与和同及对由是了的在向赴到、，,。；;：:\s“”《》]{2,24}?(?:股份有限公司|有限责任公司|有限公司|集团))",
             )?,
             industry_pattern: Regex::new(r"([\p{Han}]{2,4})产业(?:链|集群|园)?")?,
         })

@@ -4,7 +4,10 @@
 use super::*;
 use crate::event::Script;
 
-fn facts(ex: &Extractor, text: &str) -> Vec<(EventKind, Metric, f64)> {
+/// kind, metric, value of one measure
+type Flat = (EventKind, Metric, f64);
+
+fn facts(ex: &Extractor, text: &str) -> Vec<Flat> {
     let meta = ArticleMeta { id: "t".into(), ..ArticleMeta::default() };
     let doc = Normalized { text: text.to_owned(), title: None, script: Script::Simplified };
     ex.extract(&meta, &doc)
@@ -19,7 +22,7 @@ use Metric::*;
 #[test]
 fn kinds_metrics_and_values() {
     let ex = Extractor::new().unwrap();
-    let cases: &[(&str, &[(EventKind, Metric, f64)])] = &[
+    let cases: &[(&str, &[Flat])] = &[
         (
             "今年全县招商引资签约项目42个、涉及金额356.8亿元，其中先进制造业项目30个、涉及金额210亿元。",
             &[(Signing, ProjectCount, 42.0), (Signing, Amount, 35_680_000_000.0), (Signing, ProjectCount, 30.0), (Signing, Amount, 21_000_000_000.0)],
@@ -48,7 +51,12 @@ fn kinds_metrics_and_values() {
         ("招商引资再传捷报，某某集团将投资18亿元在该区建设智能装备产业园项目。", &[(Project, Amount, 1_800_000_000.0)]),
         ("招商引资推介会上，与某公司签约的某某冷链物流园项目总投资达12亿元。", &[(Project, Amount, 1_200_000_000.0)]),
         ("全省五市招商引资到资超300亿元。", &[]),
+        ("该县将力争全年新签约项目60个以上，实现省外到位资金90亿元。", &[(Target, ProjectCount, 60.0), (Target, Amount, 9_000_000_000.0)]),
+        ("上半年全市招引亿元以上项目52个超额完成全年目标。", &[(Attraction, ProjectCount, 52.0)]),
+        ("全年招商引资到位资金620亿元，完成全年目标任务700亿元的88.6%。", &[(FundsInPlace, Amount, 62_000_000_000.0), (Target, Amount, 70_000_000_000.0)]),
+        ("全市14个县区共签约招商引资项目200个，总投资超500亿元。", &[(Signing, ProjectCount, 200.0), (Signing, Amount, 50_000_000_000.0)]),
         ("招商引资项目新增就业岗位2000个，年产值可达80亿元，年纳税3亿元。", &[]),
+        ("项目建成后可带动社会投资120亿元，市财政安排招商引资专项资金5000万元。", &[]),
     ];
     for (text, want) in cases {
         assert_eq!(facts(&ex, text), *want, "{text}");
@@ -76,6 +84,7 @@ fn irrelevant_articles_yield_nothing() {
         "全区家庭医生签约服务覆盖居民35万人，签约率达42%。",
         "1-9月全市固定资产投资完成412亿元，同比增长6.1%。",
         "公司上半年实现营业收入12.3亿元，净利润1.1亿元。",
+        "招商银行、招商证券领涨，两市上市公司中上涨的有3200家，总投资者情绪回暖。",
     ] {
         assert_eq!(facts(&ex, text), [], "{text}");
     }
@@ -96,6 +105,22 @@ fn a_rounded_headline_figure_restates_the_precise_one() {
     let ex = Extractor::new().unwrap();
     let text = "某县招商引资到位资金突破50亿元\n今年以来，某县完成招商引资到位资金53.2亿元。";
     assert_eq!(facts(&ex, text), [(FundsInPlace, Amount, 5_320_000_000.0)]);
+}
+
+#[test]
+fn a_set_counted_before_and_referred_to_again_is_one_fact() {
+    let ex = Extractor::new().unwrap();
+    let text = "招商推介会上，该县有8个项目集中签约。这8个项目将全部落户县经济开发区。";
+    assert_eq!(facts(&ex, text), [(Signing, ProjectCount, 8.0)]);
+    let text = "博览会现场签约金额达650亿元\n本届博览会集中签约项目96个，签约金额650.4亿元。";
+    assert_eq!(facts(&ex, text), [(Signing, Amount, 65_000_000_000.0), (Signing, ProjectCount, 96.0)]);
+}
+
+#[test]
+fn equal_figures_of_two_places_are_two_facts() {
+    let ex = Extractor::new().unwrap();
+    let text = "招商引资成果丰硕。崇仁县签约项目12个。宜黄县签约项目12个。";
+    assert_eq!(facts(&ex, text), [(Signing, ProjectCount, 12.0), (Signing, ProjectCount, 12.0)]);
 }
 
 #[test]
@@ -130,4 +155,28 @@ fn qualifiers() {
             (None, None, Some(Status::Negotiating)),
         ]
     );
+}
+
+#[test]
+fn arbitrary_text_never_panics_and_evidence_always_slices() {
+    let ex = Extractor::new().unwrap();
+    let palette: Vec<char> = "招商引资签约项目个亿万元美元家户场次%％，,。；;：（()）、“”0123456789.一二两十百千亿万以上余多约近超其中总投资到位资金开工建成目标任务力争在谈 \n"
+        .chars()
+        .collect();
+    let mut rng = fastrand::Rng::with_seed(7);
+    let meta = ArticleMeta { id: "fuzz".into(), ..ArticleMeta::default() };
+    let mut events = 0;
+    for _ in 0..300 {
+        let len = rng.usize(0..400);
+        let text: String = (0..len).map(|_| palette[rng.usize(0..palette.len())]).collect();
+        let doc = Normalized { text: text.clone(), title: None, script: Script::Simplified };
+        for e in ex.extract(&meta, &doc) {
+            events += 1;
+            let sliced: String = text.chars().skip(e.evidence.start).take(e.evidence.end - e.evidence.start).collect();
+            assert_eq!(sliced, e.evidence.text, "{text}");
+            assert!(!e.measures.is_empty());
+            assert!(e.measures.iter().all(|m| m.value.is_finite() && m.value >= 0.0));
+        }
+    }
+    assert!(events > 0, "the generated texts should yield some events");
 }

@@ -6,7 +6,9 @@
 //! specific division its clause names as the actor — not a venue (在上海举办)
 //! or a partner (与苏州签约) — else the article's region.
 
-use std::collections::HashMap;
+// BTreeMap for the weights: sums taken in a fixed order give the same
+// floats, and so the same region, on every run.
+use std::collections::{BTreeMap, HashMap};
 
 use super::{Cue, Divisions, Hit, HitKind};
 use crate::event::{Region, RegionLevel};
@@ -35,6 +37,8 @@ const W_BODY: f64 = 1.0;
 const W_LEAD_BONUS: f64 = 1.0;
 const LEAD_CHARS: usize = 200;
 const W_VENUE: f64 = 0.3;
+/// A line that is mostly place names is navigation or a list of links.
+const W_LIST: f64 = 0.3;
 /// A place that opens a clause is usually its subject (北林区共签约…).
 const W_SUBJECT: f64 = 2.0;
 
@@ -52,12 +56,15 @@ impl Divisions {
     /// The article's own region — what 我市/全市/本市/全区/我州 refer to — from
     /// the title, the source, the dateline, or the dominant place in the text.
     pub fn article_region(&self, title: Option<&str>, source: Option<&str>, text: &str) -> Option<Region> {
-        let mut own: HashMap<usize, f64> = HashMap::new();
+        let mut own: BTreeMap<usize, f64> = BTreeMap::new();
         let mut vote = |idx: usize, w: f64| *own.entry(idx).or_default() += w;
         for (s, w) in [(source, W_SOURCE), (title, W_TITLE)] {
-            for h in s.map(|s| self.hits(s, None)).unwrap_or_default() {
+            let Some(s) = s else { continue };
+            let hits = self.hits(s, None);
+            for (h, role) in hits.iter().zip(roles(s, &hits)) {
                 if let HitKind::Place(idx) = h.kind {
-                    vote(idx, w);
+                    // 铜川在上海举办推介会: the title is about 铜川.
+                    vote(idx, if role == Role::Elsewhere { w * W_VENUE } else { w });
                 }
             }
         }
@@ -65,8 +72,15 @@ impl Divisions {
         let hits = self.hits(text, None);
         let roles = roles(text, &hits);
         let header_end = header_end(text);
+        let listed = list_lines(text, &hits);
         let mut cues: HashMap<Cue, usize> = HashMap::new();
+        // Kept incrementally so that the loop stays linear in the text.
+        let (mut line_start, mut scanned) = (0usize, 0usize);
         for (h, role) in hits.iter().zip(&roles) {
+            if let Some(i) = text[scanned..h.byte_start].rfind('\n') {
+                line_start = scanned + i + 1;
+            }
+            scanned = h.byte_start;
             let idx = match h.kind {
                 HitKind::Cue(c) => {
                     *cues.entry(c).or_default() += 1;
@@ -74,12 +88,14 @@ impl Divisions {
                 }
                 HitKind::Place(idx) => idx,
             };
-            let line_start = text[..h.byte_start].rfind('\n').map_or(0, |i| i + 1);
-            let line_before = &text[line_start..h.byte_start];
+            let line_before = tail(&text[line_start..h.byte_start], 90);
+            let at_line_start = line_before.len() < 90 && line_before.chars().count() <= 30;
             let after = &text[h.byte_end..];
-            let w = if line_before.contains("来源") || line_before.contains("来自:") {
+            let w = if names_source(line_before) {
                 W_SOURCE
-            } else if line_before.chars().count() <= 30
+            } else if listed.contains(&line_start) {
+                W_LIST
+            } else if at_line_start
                 && PUBLISHER_AFTER.iter().any(|p| after.chars().take(8).collect::<String>().contains(p))
                 && !line_before.ends_with("本报")
             {
@@ -89,7 +105,7 @@ impl Divisions {
             } else {
                 let base = W_BODY + if h.start < LEAD_CHARS { W_LEAD_BONUS } else { 0.0 };
                 match role {
-                    Role::Actor if opens_clause(&text[..h.byte_start]) => base * W_SUBJECT,
+                    Role::Actor if opens_clause(line_before) => base * W_SUBJECT,
                     Role::Actor => base,
                     Role::Elsewhere | Role::Named => base * W_VENUE,
                 }
@@ -103,8 +119,8 @@ impl Divisions {
     /// province) and descends from the best province while one child carries
     /// most of the weight, or the 我市/全县 cues say the article speaks from
     /// a lower level.
-    fn dominant(&self, own: &HashMap<usize, f64>, cues: &HashMap<Cue, usize>) -> Option<usize> {
-        let mut sup: HashMap<usize, f64> = HashMap::new();
+    fn dominant(&self, own: &BTreeMap<usize, f64>, cues: &HashMap<Cue, usize>) -> Option<usize> {
+        let mut sup: BTreeMap<usize, f64> = BTreeMap::new();
         for (&idx, &w) in own {
             let p = self.province_of[idx];
             *sup.entry(p).or_default() += w;
@@ -149,8 +165,15 @@ impl Divisions {
                 best(&|i| self.regions[i].level == RegionLevel::County && self.city_of[i] == Some(chosen))
             {
                 let share = w / wc;
-                let county_city = self.regions[k].name.ends_with('市');
-                if share >= 0.6 || (share >= 0.3 && (county_cues > city_cues || (county_city && city_cues > 0.0))) {
+                // 全市 fits a county-level city (晋江市) as well as its prefecture;
+                // for a district or county it is the prefecture speaking.
+                let descend = if self.regions[k].name.ends_with('市') {
+                    share >= 0.6 || (share >= 0.45 && city_cues > 0.0)
+                } else {
+                    let city_voice = city_cues > county_cues;
+                    (share >= 0.6 && !city_voice) || share >= 0.8 || (share >= 0.3 && county_cues > city_cues)
+                };
+                if descend {
                     chosen = k;
                 }
             }
@@ -171,6 +194,14 @@ impl Divisions {
     /// (与苏州市签约, 浙江客商) and names inside quotes (“河南省投资洽谈会”)
     /// are not actors; 我市/全省 resolve against the article's region.
     pub fn clause_region(&self, clause: &str, article: Option<&Region>) -> Option<Region> {
+        self.clause_actor(clause, article).or_else(|| article.cloned())
+    }
+
+    /// The division `clause` itself names as its actor — a place, or a cue
+    /// (我市, 全省) resolved against `article` — with no fallback: `None`
+    /// when the clause names no actor, so a caller can look for one in the
+    /// clauses around it before settling for the article's region.
+    pub fn clause_actor(&self, clause: &str, article: Option<&Region>) -> Option<Region> {
         let art = article.and_then(|r| self.by_code.get(&r.adcode)).copied();
         let hits = self.hits(clause, article);
         let roles = roles(clause, &hits);
@@ -195,7 +226,7 @@ impl Divisions {
             chosen = match chosen {
                 None => Some((idx, h.byte_end)),
                 Some((cur, cur_end)) => {
-                    let adjacent = clause[cur_end..h.byte_start].trim().is_empty();
+                    let adjacent = h.byte_start - cur_end <= 8 && clause[cur_end..h.byte_start].trim().is_empty();
                     // 江苏省徐州市铜山区 is one chain; 河南省…我市 narrows a
                     // province that only framed the article's own city.
                     let broader_than_article = art.is_some_and(|a| a != cur && self.idx_within(a, cur));
@@ -207,10 +238,7 @@ impl Divisions {
                 }
             };
         }
-        match chosen {
-            Some((i, _)) => Some(self.regions[i].clone()),
-            None => article.cloned(),
-        }
+        chosen.map(|(i, _)| self.regions[i].clone())
     }
 
     /// What a cue refers to, given the article's region: 全省 → its
@@ -232,6 +260,52 @@ impl Divisions {
     }
 }
 
+/// Byte offsets of the lines that are mostly place names (a site's
+/// navigation, a list of related links): at least three places covering
+/// half of the line's visible characters.
+fn list_lines(text: &str, hits: &[Hit]) -> std::collections::HashSet<usize> {
+    let mut out = std::collections::HashSet::new();
+    let mut i = 0;
+    while i < hits.len() {
+        let line_start = text[..hits[i].byte_start].rfind('\n').map_or(0, |p| p + 1);
+        let line_end = text[hits[i].byte_end..].find('\n').map_or(text.len(), |p| hits[i].byte_end + p);
+        let mut j = i;
+        let mut covered = 0;
+        while j < hits.len() && hits[j].byte_start < line_end {
+            if matches!(hits[j].kind, HitKind::Place(_)) {
+                covered += hits[j].end - hits[j].start;
+            }
+            j += 1;
+        }
+        let places = hits[i..j].iter().filter(|h| matches!(h.kind, HitKind::Place(_))).count();
+        let visible = text[line_start..line_end].chars().filter(|c| !c.is_whitespace()).count();
+        if places >= 3 && covered * 2 >= visible {
+            out.insert(line_start);
+        }
+        i = j.max(i + 1);
+    }
+    out
+}
+
+/// The last `max` bytes of `s` or fewer, cut at a character boundary.
+fn tail(s: &str, max: usize) -> &str {
+    let mut start = s.len().saturating_sub(max);
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}
+
+/// Whether a place right after `before` is the publisher of a source line
+/// (来源:铜川市人民政府, 来源: 扬州日报-扬州网), not a place further along
+/// a sentence that happens to say 来源.
+fn names_source(before: &str) -> bool {
+    let Some(i) = before.rfind("来源") else { return false };
+    let rest = before[i + "来源".len()..].trim_start_matches([' ', '\u{3000}']);
+    let Some(rest) = rest.strip_prefix([':', '：']) else { return false };
+    rest.trim_start_matches([' ', '\u{3000}']).chars().count() <= 6
+}
+
 /// Whether a place right after `before` opens a clause or a sentence.
 fn opens_clause(before: &str) -> bool {
     let before = before.trim_end_matches([' ', '\u{3000}', '\t']);
@@ -244,14 +318,14 @@ fn opens_clause(before: &str) -> bool {
 /// first, or after nothing but a time phrase or a linking adverb (其中,
 /// 目前, 今年1-8月) — not after a verb (引进深圳企业).
 fn subject_like(before: &str) -> bool {
-    let seg = before.rsplit(['。', ',', '，', ';', '；', ':', '：', '\n', '!', '！', '?', '？']).next().unwrap_or("");
+    let seg = tail(before, 120).rsplit(['。', ',', '，', ';', '；', ':', '：', '\n', '!', '！', '?', '？']).next().unwrap_or("");
     let seg = seg.trim();
     seg.is_empty() || SUBJECT_OPENERS.iter().any(|w| seg.ends_with(w))
 }
 
 /// What may stand before a clause's subject: time words and linking adverbs.
 const SUBJECT_OPENERS: &[&str] =
-    &["年", "月", "日", "以来", "期间", "其中", "目前", "同时", "此外", "另外", "当天", "今天", "近日", "日前", "据悉", "据了解"];
+    &["年", "月", "日", "度", "底", "初", "末", "年内", "以来", "年来", "期间", "其中", "目前", "同时", "此外", "另外", "当天", "今天", "近日", "日前", "据悉", "据了解", "据统计"];
 
 /// Byte offset where the header lines end: the lines before the first line
 /// long enough to be a paragraph (site furniture, title, source and date).
@@ -284,17 +358,14 @@ fn roles(text: &str, hits: &[Hit]) -> Vec<Role> {
         scanned = h.byte_start;
         let before = &text[..h.byte_start];
         let after = &text[h.byte_end..];
+        let place = matches!(h.kind, HitKind::Place(_));
+        let venue = VENUE_BEFORE.iter().any(|w| before.ends_with(w)) || PARTNER_AFTER.iter().any(|w| after.starts_with(w));
+        let listed_after_venue = i > 0
+            && out[i - 1] == Role::Elsewhere
+            && LIST_JOINERS.contains(&text[hits[i - 1].byte_end..h.byte_start].trim());
         let role = if depth > 0 || (before.ends_with(['(', '（']) && after.starts_with([')', '）'])) {
             Role::Named
-        } else if matches!(h.kind, HitKind::Place(_))
-            && (VENUE_BEFORE.iter().any(|w| before.ends_with(w)) || PARTNER_AFTER.iter().any(|w| after.starts_with(w)))
-        {
-            Role::Elsewhere
-        } else if i > 0
-            && out[i - 1] == Role::Elsewhere
-            && matches!(h.kind, HitKind::Place(_))
-            && LIST_JOINERS.contains(&text[hits[i - 1].byte_end..h.byte_start].trim())
-        {
+        } else if place && (venue || listed_after_venue) {
             Role::Elsewhere
         } else {
             Role::Actor

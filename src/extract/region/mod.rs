@@ -15,11 +15,13 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::ExtractError;
 use crate::event::{Region, RegionLevel};
-use names::{Variant, COMMON_WORDS, NOT_PLACE_AFTER};
+use names::{Variant, NOT_PLACE_AFTER};
 
 const PROVINCES_CSV: &str = include_str!("../../../data/divisions/provinces.csv");
 const CITIES_CSV: &str = include_str!("../../../data/divisions/cities.csv");
 const AREAS_CSV: &str = include_str!("../../../data/divisions/areas.csv");
+/// Team-written: former names (襄樊), colloquial forms (内蒙), state-level new areas (两江新区).
+const ALIASES_CSV: &str = include_str!("../../../data/divisions/aliases.csv");
 
 /// City-level rows of the table that are grouping placeholders, not places.
 const PLACEHOLDER_CITIES: &[&str] = &["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"];
@@ -79,6 +81,7 @@ pub struct Divisions {
     automaton: AhoCorasick,
     patterns: Vec<Pattern>,
     pattern_ids: HashMap<String, usize>,
+    word_edges: HashMap<&'static str, u32>,
 }
 
 /// One string of the automaton and what it may stand for.
@@ -88,7 +91,7 @@ struct Pattern {
     chars: usize,
     cands: Vec<Cand>,
     cue: Option<Cue>,
-    /// An ordinary word (see [`COMMON_WORDS`]): never a mention on its own.
+    /// An ordinary word (`data/divisions/common_words.txt`): never a mention on its own.
     common: bool,
 }
 
@@ -130,6 +133,8 @@ struct RawHit {
     byte_start: usize,
     byte_end: usize,
     pattern: usize,
+    /// Directly after another match (江西|南康): part of a chain of names.
+    chained: bool,
 }
 
 fn level_rank(level: RegionLevel) -> u8 {
@@ -240,6 +245,9 @@ impl Divisions {
             }
         }
 
+        // Two-character full names (赵县, 城区) are as exposed to ordinary
+        // words as short names; the common-word list covers both.
+        let common: std::collections::HashSet<&str> = names::common_words().collect();
         let mut patterns: Vec<Pattern> = Vec::new();
         let mut pattern_ids: HashMap<String, usize> = HashMap::new();
         let mut slot = |text: &str, patterns: &mut Vec<Pattern>| -> usize {
@@ -247,7 +255,7 @@ impl Divisions {
                 patterns.push(Pattern {
                     text: text.to_owned(),
                     chars: text.chars().count(),
-                    common: COMMON_WORDS.contains(&text),
+                    common: common.contains(text),
                     ..Pattern::default()
                 });
                 patterns.len() - 1
@@ -272,17 +280,25 @@ impl Divisions {
                 }
             }
         }
+        for row in read_rows(ALIASES_CSV, "aliases.csv")? {
+            let name = field(&row, 0, "aliases.csv")?;
+            let code = field(&row, 1, "aliases.csv")?;
+            let &idx = by_code
+                .get(code)
+                .ok_or_else(|| ExtractError::Divisions(format!("aliases.csv: {name} names unknown adcode {code}")))?;
+            let p = slot(name, &mut patterns);
+            patterns[p].cands.push(Cand { idx, short: false });
+        }
         for (text, cue) in CUES {
             let p = slot(text, &mut patterns);
             patterns[p].cue = Some(*cue);
         }
-        // Two-character full names (赵县, 城区) are as exposed to ordinary
-        // words as short names; the common-word list covers both.
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .build(patterns.iter().map(|p| p.text.as_str()))
             .map_err(|e| ExtractError::Divisions(format!("name index: {e}")))?;
-        Ok(Divisions { regions, province_of, city_of, by_code, automaton, patterns, pattern_ids })
+        let word_edges = names::word_edges().collect();
+        Ok(Divisions { regions, province_of, city_of, by_code, automaton, patterns, pattern_ids, word_edges })
     }
 
     /// The division with this 6-digit code.
@@ -297,6 +313,26 @@ impl Divisions {
 
     pub fn is_empty(&self) -> bool {
         self.regions.is_empty()
+    }
+
+    /// Approximate heap bytes held by the table and the index, for
+    /// capacity planning (an upper estimate: map overhead is counted generously).
+    pub fn memory_usage(&self) -> usize {
+        let strings = |r: &Region| {
+            r.name.capacity()
+                + r.adcode.capacity()
+                + [&r.province, &r.city, &r.county].iter().filter_map(|s| s.as_ref()).map(String::capacity).sum::<usize>()
+        };
+        let regions: usize = self.regions.iter().map(|r| std::mem::size_of::<Region>() + strings(r)).sum();
+        let patterns: usize = self
+            .patterns
+            .iter()
+            .map(|p| std::mem::size_of::<Pattern>() + 2 * p.text.capacity() + p.cands.capacity() * std::mem::size_of::<Cand>())
+            .sum();
+        let per_region = std::mem::size_of::<usize>() + std::mem::size_of::<Option<usize>>();
+        let maps = (self.by_code.capacity() + self.pattern_ids.capacity()) * 2 * std::mem::size_of::<(String, usize)>();
+        let edges = self.word_edges.capacity() * std::mem::size_of::<(&str, u32)>();
+        self.automaton.memory_usage() + regions + patterns + self.regions.len() * per_region + maps + edges
     }
 
     /// Whether `inner` lies inside `outer` (or is it): 铜山区 is within 徐州市
@@ -322,13 +358,20 @@ impl Divisions {
     /// the most specific division it names. A bare short name that several
     /// counties share (朝阳 aside, which is also a city) resolves to none.
     pub fn resolve_name(&self, name: &str) -> Option<Region> {
+        self.resolve_name_in(name, None)
+    }
+
+    /// Like [`Divisions::resolve_name`], with the article's region settling a
+    /// name several divisions share (朝阳区 in a Beijing article → 110105).
+    pub fn resolve_name_in(&self, name: &str, context: Option<&Region>) -> Option<Region> {
         let name = name.trim();
+        let ctx = context.and_then(|r| self.by_code.get(&r.adcode)).copied();
         if let Some(&p) = self.pattern_ids.get(name) {
-            if let Some(idx) = self.choose(&self.patterns[p], None, true) {
+            if let Some(idx) = self.choose(&self.patterns[p], ctx, true) {
                 return Some(self.regions[idx].clone());
             }
         }
-        let ms = self.mentions(name);
+        let ms = self.mentions_in(name, context);
         let last = ms.last()?;
         // A chain names one division: every earlier part must contain the last.
         ms.iter().all(|m| self.within(&last.region, &m.region)).then(|| last.region.clone())
@@ -369,7 +412,8 @@ impl Divisions {
             let start = last_char + text[last_byte..m.start()].chars().count();
             let pattern = m.pattern().as_usize();
             let end = start + self.patterns[pattern].chars;
-            out.push(RawHit { start, end, byte_start: m.start(), byte_end: m.end(), pattern });
+            let chained = !out.is_empty() && last_byte == m.start();
+            out.push(RawHit { start, end, byte_start: m.start(), byte_end: m.end(), pattern, chained });
             last_byte = m.end();
             last_char = end;
         }
@@ -430,7 +474,19 @@ impl Divisions {
             return self.resolve_hit(text, &cut, ctx);
         }
         let all_short = pat.cands.iter().all(|c| c.short);
-        if all_short && (NOT_PLACE_AFTER.iter().any(|w| after.starts_with(w)) || names::after_title_and_surname(before)) {
+        if all_short
+            && (NOT_PLACE_AFTER.iter().any(|w| after.starts_with(w))
+                || names::is_given_name(before, after)
+                || names::inside_feature_name(before, &pat.text)
+                || (!h.chained
+                    && names::straddles_words(
+                        &self.word_edges,
+                        before,
+                        &pat.text,
+                        after,
+                        pat.cands.iter().all(|c| self.regions[c.idx].level == RegionLevel::County),
+                    )))
+        {
             return None;
         }
         let idx = self.choose(pat, ctx, false)?;

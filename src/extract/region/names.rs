@@ -13,22 +13,15 @@ const ETHNIC: &[&str] = &[
     "藏", "苗", "彝", "壮", "满", "侗", "瑶", "白", "黎", "佤", "畲", "水", "土", "羌", "怒", "京",
 ];
 
-/// Short forms that are ordinary Chinese words (和平 "peace", 新建 "newly built",
-/// 中方 "the Chinese side") or street and landmark names far more often than
-/// they are the county they abbreviate. They never count as a mention by
-/// themselves; the full name (和平区, 新建区) still does.
-pub(super) const COMMON_WORDS: &[&str] = &[
-    "和平", "长安", "永安", "太平", "新华", "城关", "城中", "城东", "城西", "城南", "城北", "平安", "合作", "前进",
-    "向阳", "红旗", "新兴", "胜利", "建设", "光明", "解放", "中原", "复兴", "安居", "吉利", "海港", "长寿", "南岸",
-    "江北", "江南", "河东", "河西", "东方", "安宁", "友谊", "友好", "团结", "新城", "市中", "市南", "市北", "桥东",
-    "桥西", "铁东", "铁西", "站前", "青山", "金山", "宝山", "南山", "白云", "东风", "东山", "西山", "北山", "新市",
-    "大安", "大通", "城厢", "通道", "新建", "同心", "大方", "方正", "东海", "南海", "和顺", "民权", "龙井", "中方",
-    "江山", "康乐", "大兴", "共和", "互助", "安定", "临江", "回民", "爱民", "阳明", "西市", "白塔", "宏伟", "振兴",
-    "元宝", "富民", "平和", "光泽", "大田", "清流", "三元", "长乐", "马尾", "江岸", "泰山", "西湖", "鼓楼", "东区",
-    "西区", "城区", "郊区", "矿区", "和县", "新县", "南县", "高县", "成县", "文县", "康县", "宁县", "兴县", "古县",
-    "吉县", "富县", "道县", "义县", "云县", "荣县", "容县", "温县", "范县", "应县", "代县", "青县", "景县", "城阳",
-    "开发", "高新", "经开", "先锋", "红星", "新区", "龙华", "兴业", "文明", "民主", "和谐", "发展",
-];
+/// Short forms that are ordinary words (资源, 和平, 新建, 中方) or firms and
+/// landmarks far more often than the county they abbreviate; the list and
+/// how it was made are in `data/divisions/common_words.txt`.
+const COMMON_WORDS_TXT: &str = include_str!("../../../data/divisions/common_words.txt");
+
+/// The common words, whitespace-separated, `#` comments skipped.
+pub(super) fn common_words() -> impl Iterator<Item = &'static str> {
+    COMMON_WORDS_TXT.lines().map(|l| l.split('#').next().unwrap_or("")).flat_map(str::split_whitespace)
+}
 
 /// Words after a short name that make it part of a street, school or firm
 /// (中山路, 长安大学, 兴业银行), not a reference to the division.
@@ -37,21 +30,93 @@ pub(super) const NOT_PLACE_AFTER: &[&str] = &[
     "中学", "小学", "花园", "小区",
 ];
 
+/// Rivers, lakes, mountains and seas whose name ends in the first character
+/// of a place's short name: 黄河|南岸 is not 河南, 长江|西岸 not 江西,
+/// 泰山|东麓 not 山东, 沿海|南部 not 海南.
+const FEATURES: &[&str] = &[
+    "黄河", "淮河", "运河", "内河", "沿河", "长江", "珠江", "湘江", "赣江", "闽江", "汉江", "沿江", "太湖", "巢湖",
+    "西湖", "泰山", "华山", "黄山", "衡山", "嵩山", "庐山", "天山", "燕山", "渤海", "黄海", "东海", "南海", "沿海",
+    "近海", "出海",
+];
+
+/// Whether a short name starting right after `before` begins with the last
+/// character of a natural feature's name (黄|河南岸).
+pub(super) fn inside_feature_name(before: &str, short: &str) -> bool {
+    let (Some(prev), Some(first)) = (before.chars().next_back(), short.chars().next()) else { return false };
+    FEATURES.iter().any(|f| {
+        let mut it = f.chars();
+        it.next() == Some(prev) && it.next() == Some(first)
+    })
+}
+
 /// Titles that precede a person's name (院长李卫东, 记者王平).
 const TITLES: &[&str] = &[
     "长", "书记", "主任", "记者", "通讯员", "经理", "委员", "代表", "教授", "先生", "女士", "同志", "主席", "总裁", "董事",
 ];
 
-/// Whether the text before a short name ends with a title and one more
-/// character, the surname: then the short name is a given name (李卫东).
-pub(super) fn after_title_and_surname(before: &str) -> bool {
-    let mut it = before.chars().rev();
-    let Some(surname) = it.next() else { return false };
-    if !('\u{4e00}'..='\u{9fff}').contains(&surname) {
-        return false;
-    }
+/// Titles that follow a person's name (李卫东院长, 王平书记).
+const TITLES_AFTER: &[&str] = &[
+    "院长", "书记", "主任", "局长", "县长", "市长", "区长", "省长", "镇长", "乡长", "处长", "科长", "部长", "厅长", "主席",
+    "经理", "董事长", "总经理", "总裁", "教授", "同志", "先生", "女士", "委员", "代表", "记者",
+];
+
+fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// Whether a short name is a given name: a surname (any one character)
+/// right before it and a title before that (院长李卫东) or after it (李卫东院长).
+pub(super) fn is_given_name(before: &str, after: &str) -> bool {
+    let Some(surname) = before.chars().next_back().filter(|&c| is_han(c)) else { return false };
     let rest = &before[..before.len() - surname.len_utf8()];
-    TITLES.iter().any(|t| rest.ends_with(t))
+    TITLES.iter().any(|t| rest.ends_with(t)) || TITLES_AFTER.iter().any(|t| after.starts_with(t))
+}
+
+const WORD_EDGES_TXT: &str = include_str!("../../../data/divisions/word_edges.txt");
+
+/// Common two-character words with their corpus frequency (see
+/// `data/divisions/word_edges.txt`), for telling a county short name from
+/// two characters that belong to the words around it (投资|兴业 → 资兴).
+pub(super) fn word_edges() -> impl Iterator<Item = (&'static str, u32)> {
+    WORD_EDGES_TXT
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(' '))
+        .filter_map(|(w, f)| Some((w, f.trim().parse().ok()?)))
+}
+
+/// A word this frequent swallows the character it shares with a short name by itself.
+const SWALLOWS_ALONE: u32 = 5000;
+/// Two words this frequent on both sides split a short name between them.
+const SWALLOWS_TOGETHER: u32 = 1000;
+
+/// Whether the two characters of a short name read as the end of the word
+/// before and the start of the word after (十大|新兴 → 大新, 幸福|建设 →
+/// 福建), or — for a county's name, which is weaker evidence — its first
+/// character as the end of a very common word (投资|兴业 → 资兴).
+pub(super) fn straddles_words(
+    edges: &std::collections::HashMap<&str, u32>,
+    before: &str,
+    short: &str,
+    after: &str,
+    county: bool,
+) -> bool {
+    let mut sc = short.chars();
+    let (Some(first), Some(last), None) = (sc.next(), sc.next(), sc.next()) else { return false };
+    let freq = |a: Option<char>, b: Option<char>| -> u32 {
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                let mut w = [0u8; 8];
+                let n = a.encode_utf8(&mut w[..4]).len();
+                let m = b.encode_utf8(&mut w[n..]).len();
+                std::str::from_utf8(&w[..n + m]).ok().and_then(|w| edges.get(w)).copied().unwrap_or(0)
+            }
+            _ => 0,
+        }
+    };
+    let left = freq(before.chars().next_back(), Some(first));
+    let right = freq(Some(last), after.chars().next());
+    (county && left >= SWALLOWS_ALONE) || (left >= SWALLOWS_TOGETHER && right >= SWALLOWS_TOGETHER)
 }
 
 /// Strips ethnic group names from the end of an autonomous area's base name:
