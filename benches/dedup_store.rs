@@ -13,7 +13,7 @@
 use std::time::{Duration, Instant};
 
 use zhaoshang::config::{DedupBackend, DedupConfig, RedisFailurePolicy};
-use zhaoshang::dedup::{self, DedupKey, DedupStore, Fingerprint, Verdict};
+use zhaoshang::dedup::{self, DedupKey, Fingerprint, Verdict};
 
 fn synthetic(rng: &mut fastrand::Rng) -> Fingerprint {
     let mut exact = [0u8; 32];
@@ -25,6 +25,10 @@ fn synthetic(rng: &mut fastrand::Rng) -> Fingerprint {
     let mut figure_sketch: Vec<u32> = (0..10).map(|_| rng.u32(..)).collect();
     figure_sketch.sort_unstable();
     Fingerprint { exact, shingles: 900, anchors, sketch, figures: 10, figure_sketch, years: vec![2025] }
+}
+
+fn key(id: &str, now: i64) -> DedupKey<'_> {
+    DedupKey { article_id: id, origin: None, seen_at_unix: now }
 }
 
 struct Latencies(Vec<Duration>);
@@ -60,6 +64,35 @@ fn dir_size(p: &std::path::Path) -> u64 {
     std::fs::read_dir(p).map_or(0, |d| d.filter_map(Result::ok).filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
 }
 
+/// Fingerprinting cost on our own fixture articles (CPU per article, not
+/// store cost).
+fn fingerprint_speed() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dedup");
+    let mut texts: Vec<String> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(Result::ok).filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect())
+        .unwrap_or_default();
+    if texts.is_empty() {
+        return;
+    }
+    // Article-sized inputs: each fixture four times over (~4 KB).
+    texts.iter_mut().for_each(|t| *t = t.repeat(4));
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let rounds = 200;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        for t in &texts {
+            std::hint::black_box(dedup::fingerprint(t));
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "fingerprint: {:.1} MB/s, {:.0} µs per {} B article",
+        (bytes * rounds) as f64 / secs / 1e6,
+        secs * 1e6 / (texts.len() * rounds) as f64,
+        bytes / texts.len()
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let backend = args.first().map(String::as_str).unwrap_or("embedded");
@@ -78,9 +111,9 @@ fn main() {
     };
     let store = dedup::open(&cfg).expect("open store");
     let now = chrono::Utc::now().timestamp();
-    let key = |id: &str| DedupKey { article_id: id, origin: None, seen_at_unix: now }.clone();
     let mut rng = fastrand::Rng::with_seed(42);
 
+    fingerprint_speed();
     println!("backend {backend}, {n} fingerprints, {queries} queries of each kind");
     let mut lat = Latencies(Vec::with_capacity(n as usize));
     let started = Instant::now();
@@ -88,7 +121,7 @@ fn main() {
         let fp = synthetic(&mut rng);
         let id = i.to_string();
         let t = Instant::now();
-        let v = store.check_and_insert(&fp, &key(&id)).expect("insert");
+        let v = store.check_and_insert(&fp, &key(&id, now)).expect("insert");
         lat.0.push(t.elapsed());
         debug_assert_eq!(v, Verdict::Unique);
         if i % 1_000_000 == 999_999 {
@@ -115,7 +148,7 @@ fn main() {
                 fp.exact[0] ^= 0xff;
             }
             let t = Instant::now();
-            let v = store.check_and_insert(&fp, &key("q")).expect("lookup");
+            let v = store.check_and_insert(&fp, &key("q", now)).expect("lookup");
             lat.0.push(t.elapsed());
             found += matches!(v, Verdict::Duplicate { .. }) as u64;
         }

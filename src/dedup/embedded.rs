@@ -1,17 +1,22 @@
 //! Embedded persistent store (the default): the shared index in one redb
-//! file under `dedup.path`. Each check-and-insert is one write transaction,
-//! so a crash leaves the last committed state; commits are fsynced at most
-//! every [`SYNC_INTERVAL`] (group commit) and on [`DedupStore::flush`] / drop,
-//! which keeps throughput far above one fsync per article.
+//! file under `dedup.path`.
+//!
+//! Group commit: check-and-inserts run one after another inside a shared
+//! write transaction that is committed every [`BATCH_OPS`] steps, and made
+//! durable (fsync) at least every [`SYNC_INTERVAL`] by a background thread,
+//! on [`DedupStore::flush`] and on drop. One redb transaction per article
+//! costs a copy-on-write of every B-tree page it touches (~0.3 ms and
+//! 3 KB of file per article, measured); batching shares those pages. A
+//! crash loses at most the unsynced steps and leaves the last synced
+//! state (redb's commit is atomic), which the kill -9 test checks.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use redb::{
     Database, Durability, MultimapTable, MultimapTableDefinition, ReadableDatabase, ReadableMultimapTable, ReadableTable,
-    ReadableTableMetadata, Table,
-    TableDefinition, WriteTransaction,
+    ReadableTableMetadata, Table, TableDefinition, WriteTransaction,
 };
 
 use super::fingerprint::INDEXED_ANCHORS;
@@ -25,19 +30,33 @@ const ARTICLES: MultimapTableDefinition<&str, u64> = MultimapTableDefinition::ne
 const EXPIRY: TableDefinition<(i64, u64), ()> = TableDefinition::new("expiry");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
-/// Longest time an acknowledged insert may stay only in memory.
+/// Longest time an acknowledged insert may stay unsynced.
 pub const SYNC_INTERVAL: Duration = Duration::from_millis(100);
+/// Steps sharing one (non-durable) commit.
+pub const BATCH_OPS: usize = 256;
 /// redb page cache; the index lives on disk, the cache keeps the hot upper
 /// B-tree levels so lookups stay fast without growing the RSS.
 const CACHE_BYTES: usize = 256 << 20;
 pub const FILE_NAME: &str = "dedup.redb";
 
 pub struct EmbeddedStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     db: Database,
     path: PathBuf,
     matcher: Matcher,
     clock: Clock,
-    last_sync: Mutex<Instant>,
+    batch: Mutex<Batch>,
+}
+
+/// The open write transaction and what is not yet durable.
+struct Batch {
+    tx: Option<WriteTransaction>,
+    steps: usize,
+    unsynced: bool,
+    last_sync: Instant,
 }
 
 /// redb's errors, with the file they concern.
@@ -58,38 +77,106 @@ impl EmbeddedStore {
             .map_err(|e| DedupError::Io(format!("cannot create dedup state directory {}: {e}", dir.display())))?;
         let path = dir.join(FILE_NAME);
         let db = Database::builder().set_cache_size(CACHE_BYTES).create(&path).or_io(&path)?;
-        let store = EmbeddedStore { db, path, matcher, clock, last_sync: Mutex::new(Instant::now()) };
+        let batch = Mutex::new(Batch { tx: None, steps: 0, unsynced: false, last_sync: Instant::now() });
+        let inner = Arc::new(Inner { db, path, matcher, clock, batch });
         // Create the tables up front so read-only calls (len) find them.
-        store.write(true, |_| Ok(()))?;
-        Ok(store)
+        inner.write(true, |_| Ok(()))?;
+        let weak = Arc::downgrade(&inner);
+        std::thread::Builder::new()
+            .name("dedup-sync".into())
+            .spawn(move || sync_loop(weak))
+            .map_err(|e| DedupError::Io(format!("cannot start the dedup sync thread: {e}")))?;
+        Ok(EmbeddedStore { inner })
     }
 
     pub fn file(&self) -> &Path {
-        &self.path
+        &self.inner.path
+    }
+}
+
+/// Make unsynced steps durable every [`SYNC_INTERVAL`]; ends with the store.
+fn sync_loop(inner: Weak<Inner>) {
+    loop {
+        std::thread::sleep(SYNC_INTERVAL);
+        let Some(inner) = inner.upgrade() else { return };
+        if let Err(e) = inner.sync_if_due() {
+            tracing::warn!(error = %e, "dedup store: periodic sync failed");
+        }
+    }
+}
+
+impl Inner {
+    fn sync_if_due(&self) -> Result<(), DedupError> {
+        let mut batch = lock(&self.batch);
+        if batch.last_sync.elapsed() >= SYNC_INTERVAL && (batch.unsynced || batch.tx.is_some()) {
+            self.commit(&mut batch, true)?;
+        }
+        Ok(())
+    }
+
+    fn commit(&self, batch: &mut Batch, durable: bool) -> Result<(), DedupError> {
+        let tx = match batch.tx.take() {
+            Some(tx) => Some(tx),
+            // Nothing open but earlier commits are not durable: an empty
+            // durable commit persists them.
+            None if durable && batch.unsynced => Some(self.db.begin_write().or_io(&self.path)?),
+            None => None,
+        };
+        if let Some(mut tx) = tx {
+            tx.set_durability(if durable { Durability::Immediate } else { Durability::None }).or_io(&self.path)?;
+            tx.commit().or_io(&self.path)?;
+        }
+        batch.steps = 0;
+        if durable {
+            batch.unsynced = false;
+            batch.last_sync = Instant::now();
+        } else {
+            batch.unsynced = true;
+        }
+        Ok(())
     }
 
     fn write<T>(&self, force_sync: bool, step: impl FnOnce(&mut RedbTables<'_>) -> Result<T, DedupError>) -> Result<T, DedupError> {
-        let mut last_sync = lock(&self.last_sync);
-        let mut tx: WriteTransaction = self.db.begin_write().or_io(&self.path)?;
-        let sync = force_sync || last_sync.elapsed() >= SYNC_INTERVAL;
-        tx.set_durability(if sync { Durability::Immediate } else { Durability::None }).or_io(&self.path)?;
-        let out = {
-            let mut tables = RedbTables {
-                entries: tx.open_table(ENTRIES).or_io(&self.path)?,
-                exact: tx.open_table(EXACT).or_io(&self.path)?,
-                anchors: tx.open_multimap_table(ANCHORS).or_io(&self.path)?,
-                articles: tx.open_multimap_table(ARTICLES).or_io(&self.path)?,
-                expiry: tx.open_table(EXPIRY).or_io(&self.path)?,
-                meta: tx.open_table(META).or_io(&self.path)?,
-                path: &self.path,
-            };
-            step(&mut tables)?
+        let mut batch = lock(&self.batch);
+        if batch.tx.is_none() {
+            batch.tx = Some(self.db.begin_write().or_io(&self.path)?);
+        }
+        let result = match batch.tx.as_ref() {
+            Some(tx) => Self::run_step(tx, &self.path, step),
+            None => Err(DedupError::Io("no write transaction".into())),
         };
-        tx.commit().or_io(&self.path)?;
-        if sync {
-            *last_sync = Instant::now();
+        let out = match result {
+            Ok(out) => out,
+            Err(e) => {
+                // A failed step may have half-written: drop the whole
+                // uncommitted batch rather than commit it.
+                if let Some(tx) = batch.tx.take() {
+                    let _ = tx.abort();
+                }
+                batch.steps = 0;
+                return Err(e);
+            }
+        };
+        batch.steps += 1;
+        if force_sync || batch.last_sync.elapsed() >= SYNC_INTERVAL {
+            self.commit(&mut batch, true)?;
+        } else if batch.steps >= BATCH_OPS {
+            self.commit(&mut batch, false)?;
         }
         Ok(out)
+    }
+
+    fn run_step<T>(tx: &WriteTransaction, path: &Path, step: impl FnOnce(&mut RedbTables<'_>) -> Result<T, DedupError>) -> Result<T, DedupError> {
+        let mut tables = RedbTables {
+            entries: tx.open_table(ENTRIES).or_io(path)?,
+            exact: tx.open_table(EXACT).or_io(path)?,
+            anchors: tx.open_multimap_table(ANCHORS).or_io(path)?,
+            articles: tx.open_multimap_table(ARTICLES).or_io(path)?,
+            expiry: tx.open_table(EXPIRY).or_io(path)?,
+            meta: tx.open_table(META).or_io(path)?,
+            path,
+        };
+        step(&mut tables)
     }
 }
 
@@ -182,18 +269,27 @@ impl Tables for RedbTables<'_> {
 
 impl DedupStore for EmbeddedStore {
     fn check_and_insert(&self, fp: &Fingerprint, key: &DedupKey<'_>) -> Result<Verdict, DedupError> {
-        let now = (self.clock)();
-        self.write(false, |t| index::check_and_insert_in(t, &self.matcher, fp, key, now))
+        let inner = &*self.inner;
+        let now = (inner.clock)();
+        inner.write(false, |t| index::check_and_insert_in(t, &inner.matcher, fp, key, now))
     }
 
     fn forget(&self, article_id: &str) -> Result<(), DedupError> {
-        self.write(true, |t| index::forget_in(t, article_id))
+        self.inner.write(true, |t| index::forget_in(t, article_id))
     }
 
     fn len(&self) -> Result<u64, DedupError> {
-        let tx = self.db.begin_read().or_io(&self.path)?;
-        let table = tx.open_table(ENTRIES).or_io(&self.path)?;
-        table.len().or_io(&self.path)
+        let path = &self.inner.path;
+        {
+            // Readers see commits only: commit the open batch first.
+            let mut batch = lock(&self.inner.batch);
+            if batch.tx.is_some() {
+                self.inner.commit(&mut batch, false)?;
+            }
+        }
+        let tx = self.inner.db.begin_read().or_io(path)?;
+        let table = tx.open_table(ENTRIES).or_io(path)?;
+        table.len().or_io(path)
     }
 
     fn backend(&self) -> &'static str {
@@ -201,7 +297,8 @@ impl DedupStore for EmbeddedStore {
     }
 
     fn flush(&self) -> Result<(), DedupError> {
-        self.write(true, |_| Ok(()))
+        let mut batch = lock(&self.inner.batch);
+        self.inner.commit(&mut batch, true)
     }
 }
 
