@@ -189,7 +189,6 @@ fn teaser_figures_are_not_the_articles_facts() {
 }
 
 #[test]
-#[ignore = "extract: 不足1亿元 (an upper bound on each project) is still emitted as a 1亿元 amount"]
 fn thresholds_are_qualifiers_not_measures() {
     let run = process(&["samples/"], None);
     for e in &run.events {
@@ -222,7 +221,6 @@ fn full_width_digits_and_garbled_runs_are_handled() {
 }
 
 #[test]
-#[ignore = "needs near-duplicate detection (dedup branch): the pages still differ in meta and disclaimer lines after normalize"]
 fn a_repost_under_other_furniture_is_a_duplicate() {
     let run = process(&["samples/01_huoqiu_signing.html", "samples/07_huoqiu_signing_repost.html"], None);
     let repost = outcome_of(&run, "07_huoqiu_signing_repost");

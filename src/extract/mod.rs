@@ -64,6 +64,9 @@ pub enum ExtractError {
 const MIN_AMOUNT: f64 = 1000.0;
 
 /// Bytes of context read before a quantity (about 100 characters).
+/// Words before an amount that make it an upper bound of a category.
+const UPPER_BOUNDS: [&str; 6] = ["不足", "不到", "低于", "少于", "未满", "未达"];
+
 const WINDOW: usize = 300;
 
 /// Bytes of text before a fact handed to period resolution (about 500
@@ -359,6 +362,14 @@ impl Extractor {
                 }
                 // `八市到资超500亿元`: each of several places exceeds a mark
                 let per_place = approx == Some(Approx::MoreThan) && self.places_counted.is_match(tail_chars(clause_before, 12));
+                // `单体投资均不足1亿元`, `5000万元以下`: an upper bound describes
+                // the projects, it is not an amount anyone invested
+                if let Some(bound) = UPPER_BOUNDS.iter().find(|w| near_before.ends_with(**w)) {
+                    return Classified::Threshold(format!("{bound}{}", q.text));
+                }
+                if after_paren.starts_with("以下") {
+                    return Classified::Threshold(format!("{}以下", q.text));
+                }
                 if limit_after || per_place || is_category_amount(after_paren, near_before) {
                     let scope_end = after.find("项目").map(|i| i + "项目".len()).filter(|i| *i <= 36);
                     let scope = match scope_end {
