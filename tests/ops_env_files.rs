@@ -121,11 +121,11 @@ fn binary_accepts_the_deploy_configurations() {
     assert!(shown.contains("\"sasl_username\": \"zhaoshang\""), "{shown}");
 }
 
-/// deploy/README.md tells users to put librdkafka properties in a TOML file;
+/// README.md tells users to put librdkafka properties in a TOML file;
 /// the example there must load into `kafka.properties` unchanged.
 #[test]
 fn readme_kafka_properties_example_loads() {
-    let readme = read("deploy/README.md");
+    let readme = read("README.md");
     let (_, rest) = readme.split_once("```toml\n").expect("README has a TOML example");
     let (example, _) = rest.split_once("```").expect("closed code block");
     let dir = tempfile::tempdir().expect("tempdir");

@@ -131,18 +131,18 @@ fn dashboard_covers_the_operational_questions() {
     }
 }
 
-/// deploy/README.md explains every metric the daemon documents, and names
+/// README.md explains every metric the daemon documents, and names
 /// no metric that does not exist.
 #[test]
 fn readme_explains_every_metric_and_only_real_ones() {
     let table = metric_table();
-    let readme = read("deploy/README.md");
+    let readme = read("README.md");
     for def in table.values().filter(|d| d.name.starts_with("zhaoshang_")) {
-        assert!(readme.contains(&format!("| `{}` |", def.name)), "deploy/README.md has no row for {}", def.name);
+        assert!(readme.contains(&format!("| `{}` |", def.name)), "README.md has no row for {}", def.name);
     }
     let name = Regex::new(r"\b(zhaoshang_[a-z0-9_]+|process_[a-z0-9_]+)\b").expect("regex");
     for m in name.find_iter(&readme) {
         let known = table.contains_key(m.as_str()) || family_of(&table, m.as_str()).is_some();
-        assert!(known, "deploy/README.md names {}, which is not exported", m.as_str());
+        assert!(known, "README.md names {}, which is not exported", m.as_str());
     }
 }

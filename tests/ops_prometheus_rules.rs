@@ -74,12 +74,12 @@ fn dashboard_queries_are_valid_promql() {
 }
 
 /// Every alert carries what the on-call needs and is covered by a unit test
-/// and a runbook entry in deploy/README.md. Needs no tool.
+/// and a runbook entry in README.md. Needs no tool.
 #[test]
 fn every_alert_has_severity_annotations_test_and_runbook() {
     let rules = read("deploy/prometheus/alerts.yml");
     let tests = read("deploy/prometheus/alerts_test.yml");
-    let readme = read("deploy/README.md");
+    let readme = read("README.md");
     let alert = Regex::new(r"(?m)^\s*- alert: (\w+)\s*$").expect("regex");
     let starts: Vec<(usize, String)> = alert.captures_iter(&rules).map(|c| (c.get(0).expect("match").start(), c[1].to_string())).collect();
     assert!(starts.len() >= 6, "expected at least the six alerts of issue 5, found {}", starts.len());
@@ -103,6 +103,6 @@ fn every_alert_has_severity_annotations_test_and_runbook() {
         }
         let tested = Regex::new(&format!(r"alertname: {name}\s*\n\s*exp_alerts:\s*\n\s*- exp_labels")).expect("regex");
         assert!(tested.is_match(&tests), "{name}: alerts_test.yml has no case where it fires");
-        assert!(readme.contains(&format!("`{name}`")), "{name}: no runbook entry in deploy/README.md");
+        assert!(readme.contains(&format!("`{name}`")), "{name}: no runbook entry in README.md");
     }
 }
