@@ -113,14 +113,14 @@ pub fn clause_period(clause: &str, context: &str, published: Option<NaiveDate>) 
     // states at all (a lead such as 县长宣布2021年…项目集中开工).
     let inherited = || {
         last_year(paragraph, published).or_else(|| last_year(earlier, published)).or_else(|| {
-            anchors(context).into_iter().find_map(|a| match a.kind {
+            anchors(context).find_map(|a| match a.kind {
                 Kind::Explicit(y) => Some(y),
                 _ => None,
             })
         })
     };
     let plan = PLAN_WORDS.iter().any(|w| clause.contains(w));
-    if let Some(a) = anchors(clause).into_iter().next() {
+    if let Some(a) = anchors(clause).next() {
         let year = match a.kind {
             Kind::Explicit(y) => Some(y),
             Kind::Relative(offset) => published.map(|d| d.year() + offset),
@@ -173,18 +173,18 @@ fn opens_clause(before: &str) -> bool {
 }
 
 /// Time expressions of `s`, left to right, baselines (比去年同期) left out.
-fn anchors(s: &str) -> Vec<Anchor> {
-    let mut out = Vec::new();
-    for c in ANCHOR.captures_iter(s) {
-        let Some(m) = c.get(0) else { continue };
+/// Lazy, so that a caller wanting the first one does not scan the rest of a
+/// 4000-byte context (this runs once per clause).
+fn anchors(s: &str) -> impl Iterator<Item = Anchor> + '_ {
+    ANCHOR.captures_iter(s).filter_map(move |c| {
+        let m = c.get(0)?;
         let before = s[..m.start()].trim_end();
         let after = &s[m.end()..];
         if BASELINE_BEFORE.iter().any(|w| before.ends_with(w)) || after.starts_with("同期") {
-            continue;
+            return None;
         }
         let kind = if let Some(y) = c.name("y") {
-            let Some(y) = parse_year(y.as_str()) else { continue };
-            Kind::Explicit(y)
+            Kind::Explicit(parse_year(y.as_str())?)
         } else if let Some(r) = c.name("r") {
             match r.as_str() {
                 "今年" | "本年度" | "本年" | "年内" => Kind::Relative(0),
@@ -204,18 +204,20 @@ fn anchors(s: &str) -> Vec<Anchor> {
         // 先进集体) qualifies a noun; one with 以来 spans up to now.
         let topic = (opens_clause(before) || after.trim_start().starts_with([',', '，']))
             && !m.as_str().ends_with("以来");
-        out.push(Anchor { text: m.as_str().trim().to_owned(), kind, topic });
-    }
-    out
+        Some(Anchor { text: m.as_str().trim().to_owned(), kind, topic })
+    })
 }
 
 /// The year in force at the end of `s`: its last explicit or relative year.
 fn last_year(s: &str, published: Option<NaiveDate>) -> Option<i32> {
-    anchors(s).into_iter().rev().filter(|a| a.topic).find_map(|a| match a.kind {
-        Kind::Explicit(y) => Some(y),
-        Kind::Relative(offset) => published.map(|d| d.year() + offset),
-        _ => None,
-    })
+    anchors(s)
+        .filter(|a| a.topic)
+        .filter_map(|a| match a.kind {
+            Kind::Explicit(y) => Some(y),
+            Kind::Relative(offset) => published.map(|d| d.year() + offset),
+            _ => None,
+        })
+        .last()
 }
 
 fn parse_year(s: &str) -> Option<i32> {
