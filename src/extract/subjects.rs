@@ -43,7 +43,9 @@ impl SubjectFinder {
         for (a, b, ()) in self.industries.find(scope) {
             push_unique(&mut industries, &scope[a..b]);
         }
-        if industries.is_empty() {
+        // The patterns below cannot match without their fixed words; most
+        // sentences lack them, and a substring check is far cheaper than the regex.
+        if industries.is_empty() && scope.contains("产业") {
             for caps in self.industry_pattern.captures_iter(scope) {
                 if let Some(m) = caps.get(1) {
                     let name = m.as_str();
@@ -57,9 +59,11 @@ impl SubjectFinder {
             }
         }
         let mut companies = Vec::new();
-        for caps in self.company.captures_iter(sentence) {
-            if let Some(m) = caps.get(1) {
-                push_unique(&mut companies, m.as_str());
+        if sentence.contains("公司") || sentence.contains("集团") {
+            for caps in self.company.captures_iter(sentence) {
+                if let Some(m) = caps.get(1) {
+                    push_unique(&mut companies, m.as_str());
+                }
             }
         }
         Subjects { industries, companies, projects: Vec::new() }
