@@ -130,7 +130,12 @@ pub fn is_dateline(line: &str) -> bool {
 }
 
 fn is_footer_marker(line: &str) -> bool {
-    FOOTER.find(line).is_some_and(|m| line[..m.start()].chars().count() <= 12) && line.chars().count() <= 300
+    // Only a marker in the first 12 characters counts, and none is longer
+    // than 20: searching that head finds the same leftmost match as the whole
+    // line, without scanning every long paragraph.
+    let head_end = line.char_indices().nth(12 + 20).map_or(line.len(), |(i, _)| i);
+    let head = &line[..head_end];
+    FOOTER.find(head).is_some_and(|m| head[..m.start()].chars().count() <= 12) && line.chars().count() <= 300
 }
 
 fn is_teaser_heading(line: &str) -> bool {
