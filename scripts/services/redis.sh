@@ -11,6 +11,8 @@ DIR="$ROOT/.work/redis"
 PORT="${ZHAOSHANG_REDIS_PORT:-16379}"
 URL="redis://127.0.0.1:$PORT/"
 PIDFILE="$DIR/redis.pid"
+# shellcheck source=scripts/services/lib.sh
+. "$ROOT/scripts/services/lib.sh"
 
 ensure_installed() {
   if command -v redis-server >/dev/null 2>&1; then return; fi
@@ -28,7 +30,7 @@ ping() {
 start() {
   ensure_installed
   mkdir -p "$DIR"
-  if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null && ping; then
+  if running "$PIDFILE" && ping; then
     echo "$URL"
     return
   fi
@@ -42,19 +44,7 @@ start() {
   exit 1
 }
 
-stop() {
-  if [ ! -f "$PIDFILE" ]; then return; fi
-  local pid
-  pid="$(cat "$PIDFILE")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid"
-    for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-  fi
-  rm -f "$PIDFILE"
-}
+stop() { stop_pid "$PIDFILE" TERM redis >&2; }
 
 case "${1:-}" in
   start) start ;;
