@@ -720,6 +720,7 @@ impl Extractor {
         offsets.sort_unstable();
         offsets.dedup();
         let chars = char_offsets(text, &offsets);
+        let time_words = period::ArticleAnchors::new(text);
         let char_at = |b: usize| offsets.binary_search(&b).map(|i| chars[i]).unwrap_or(0);
         let mut out = Vec::with_capacity(groups.len());
         for g in groups {
@@ -730,8 +731,7 @@ impl Extractor {
             let around_end = ceil_char_boundary(text, (g.end + WINDOW).min(text.len())).min(s.span.end.max(g.end));
             let sentence_text = &text[around_start..around_end];
             let ctx_start = floor_char_boundary(text, g.start.saturating_sub(CONTEXT));
-            let context = &text[ctx_start..g.start];
-            let period = period::clause_period(evidence, context, published);
+            let period = time_words.clause_period(evidence, ctx_start, g.start, published);
             let measures: Vec<Measure> = g
                 .facts
                 .iter()

@@ -6,6 +6,7 @@
 //! of it speaks of that year). Comparisons (比去年同期, 较2020年) name a
 //! baseline, never the period of the fact.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Datelike, NaiveDate};
@@ -105,41 +106,97 @@ fn find_date(s: &str) -> Option<NaiveDate> {
 /// 一季度) anchored on `published`. `context` is the text before the clause
 /// (same paragraph first), for a year stated earlier and still in force.
 pub fn clause_period(clause: &str, context: &str, published: Option<NaiveDate>) -> Period {
-    let paragraph = context.rsplit('\n').next().unwrap_or("");
-    let earlier = &context[..context.len() - paragraph.len()];
-    // The year in force before this clause: the paragraph's last, else the article's last.
-    // The year in force before this clause: the last framing year of the
-    // paragraph, else of the text before it, else the first year the text
-    // states at all (a lead such as 县长宣布2021年…项目集中开工).
-    let inherited = || {
-        last_year(paragraph, published).or_else(|| last_year(earlier, published)).or_else(|| {
-            anchors(context).find_map(|a| match a.kind {
-                Kind::Explicit(y) => Some(y),
-                _ => None,
-            })
-        })
-    };
-    let plan = PLAN_WORDS.iter().any(|w| clause.contains(w));
-    if let Some(a) = anchors(clause).next() {
-        let year = match a.kind {
-            Kind::Explicit(y) => Some(y),
-            Kind::Relative(offset) => published.map(|d| d.year() + offset),
-            Kind::Now => published.map(|d| d.year()).or_else(inherited),
-            Kind::SameYear => inherited().or(published.map(|d| d.year())),
-            Kind::NextYear => inherited().or(published.map(|d| d.year())).map(|y| y + 1),
-            Kind::Part { last_month } => match inherited() {
-                Some(y) => Some(y),
-                // 1-11月 in an article of January is last year's tally.
-                None => published.map(|d| {
-                    let behind = !plan && last_month.is_some_and(|m| m > d.month());
-                    d.year() - i32::from(behind)
-                }),
-            },
-        };
-        return Period { text: Some(a.text), year };
+    ArticleAnchors::new(context).clause_period(clause, 0, context.len(), published)
+}
+
+/// The time expressions of a whole article, found once. Each fact's period
+/// reads up to 4000 bytes of context before it; scanning that context per
+/// fact cost more than the rest of extraction. A window's expressions are
+/// the article's that lie inside it, judged against the window's edges.
+pub struct ArticleAnchors<'t> {
+    text: &'t str,
+    found: Vec<Found>,
+}
+
+/// One match of [`ANCHOR`]: its byte span and what it says (`None`: a year
+/// out of range, which is no anchor but still consumes its text).
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    start: usize,
+    end: usize,
+    kind: Option<Kind>,
+}
+
+impl<'t> ArticleAnchors<'t> {
+    pub fn new(text: &'t str) -> Self {
+        ArticleAnchors { text, found: scan(text, 0) }
     }
-    // No time words: the year under discussion, else the news is of its day.
-    Period { text: None, year: inherited().or(published.map(|d| d.year())) }
+
+    /// The period of `clause`, whose context is `text[from..to]`.
+    pub fn clause_period(&self, clause: &str, from: usize, to: usize, published: Option<NaiveDate>) -> Period {
+        let context = &self.text[from..to];
+        let paragraph_start = context.rfind('\n').map_or(from, |i| from + i + 1);
+        // The year in force before this clause: the last framing year of the
+        // paragraph, else of the text before it, else the first year the text
+        // states at all (a lead such as 县长宣布2021年…项目集中开工).
+        let inherited = || {
+            self.last_year(paragraph_start, to, published).or_else(|| self.last_year(from, paragraph_start, published)).or_else(|| {
+                let found = self.within(from, to);
+                found.iter().filter_map(|f| judge(self.text, from, to, f)).find_map(|a| match a.kind {
+                    Kind::Explicit(y) => Some(y),
+                    _ => None,
+                })
+            })
+        };
+        let plan = PLAN_WORDS.iter().any(|w| clause.contains(w));
+        if let Some(a) = anchors(clause).next() {
+            let year = match a.kind {
+                Kind::Explicit(y) => Some(y),
+                Kind::Relative(offset) => published.map(|d| d.year() + offset),
+                Kind::Now => published.map(|d| d.year()).or_else(inherited),
+                Kind::SameYear => inherited().or(published.map(|d| d.year())),
+                Kind::NextYear => inherited().or(published.map(|d| d.year())).map(|y| y + 1),
+                Kind::Part { last_month } => match inherited() {
+                    Some(y) => Some(y),
+                    // 1-11月 in an article of January is last year's tally.
+                    None => published.map(|d| {
+                        let behind = !plan && last_month.is_some_and(|m| m > d.month());
+                        d.year() - i32::from(behind)
+                    }),
+                },
+            };
+            return Period { text: Some(clause[a.start..a.end].trim().to_owned()), year };
+        }
+        // No time words: the year under discussion, else the news is of its day.
+        Period { text: None, year: inherited().or(published.map(|d| d.year())) }
+    }
+
+    /// What a regex scan of `text[from..to]` alone would find: the article's
+    /// matches inside it, unless one crosses an edge (then the window may
+    /// match differently, and is scanned itself). Exact because [`ANCHOR`]
+    /// has no look-around: a match depends only on the text it covers.
+    fn within(&self, from: usize, to: usize) -> Cow<'_, [Found]> {
+        let i = self.found.partition_point(|f| f.end <= from);
+        let j = self.found.partition_point(|f| f.start < to);
+        let crosses_from = self.found.get(i).is_some_and(|f| f.start < from);
+        let crosses_to = j > i && self.found[j - 1].end > to;
+        if crosses_from || crosses_to {
+            Cow::Owned(scan(&self.text[from..to], from))
+        } else {
+            Cow::Borrowed(&self.found[i..j])
+        }
+    }
+
+    /// The year in force at the end of `text[from..to]`: its last explicit or relative year.
+    fn last_year(&self, from: usize, to: usize, published: Option<NaiveDate>) -> Option<i32> {
+        self.within(from, to).iter().rev().filter_map(|f| judge(self.text, from, to, f)).filter(|a| a.topic).find_map(|a| {
+            match a.kind {
+                Kind::Explicit(y) => Some(y),
+                Kind::Relative(offset) => published.map(|d| d.year() + offset),
+                _ => None,
+            }
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -159,7 +216,9 @@ enum Kind {
 
 #[derive(Debug, Clone, PartialEq)]
 struct Anchor {
-    text: String,
+    /// Byte span in the scanned text.
+    start: usize,
+    end: usize,
     kind: Kind,
     /// Whether the expression frames what follows it, so that it stays in force.
     topic: bool,
@@ -173,51 +232,51 @@ fn opens_clause(before: &str) -> bool {
 }
 
 /// Time expressions of `s`, left to right, baselines (比去年同期) left out.
-/// Lazy, so that a caller wanting the first one does not scan the rest of a
-/// 4000-byte context (this runs once per clause).
+/// Lazy, so that a caller wanting the first one does not scan all of `s`.
 fn anchors(s: &str) -> impl Iterator<Item = Anchor> + '_ {
-    ANCHOR.captures_iter(s).filter_map(move |c| {
-        let m = c.get(0)?;
-        let before = s[..m.start()].trim_end();
-        let after = &s[m.end()..];
-        if BASELINE_BEFORE.iter().any(|w| before.ends_with(w)) || after.starts_with("同期") {
-            return None;
-        }
-        let kind = if let Some(y) = c.name("y") {
-            Kind::Explicit(parse_year(y.as_str())?)
-        } else if let Some(r) = c.name("r") {
-            match r.as_str() {
-                "今年" | "本年度" | "本年" | "年内" => Kind::Relative(0),
-                "去年" | "上年度" | "上年" => Kind::Relative(-1),
-                "前年" => Kind::Relative(-2),
-                "明年" | "来年" => Kind::Relative(1),
-                "次年" => Kind::NextYear,
-                _ => Kind::SameYear,
-            }
-        } else if c.name("n").is_some() {
-            Kind::Now
-        } else {
-            Kind::Part { last_month: last_month(m.as_str()) }
-        };
-        // A year that opens its clause or is set off by a comma is the topic
-        // of what follows (2021年,全市…); one inside a phrase (10个2020年度
-        // 先进集体) qualifies a noun; one with 以来 spans up to now.
-        let topic = (opens_clause(before) || after.trim_start().starts_with([',', '，']))
-            && !m.as_str().ends_with("以来");
-        Some(Anchor { text: m.as_str().trim().to_owned(), kind, topic })
-    })
+    ANCHOR.captures_iter(s).filter_map(move |c| judge(s, 0, s.len(), &found(&c, 0)?))
 }
 
-/// The year in force at the end of `s`: its last explicit or relative year.
-fn last_year(s: &str, published: Option<NaiveDate>) -> Option<i32> {
-    anchors(s)
-        .filter(|a| a.topic)
-        .filter_map(|a| match a.kind {
-            Kind::Explicit(y) => Some(y),
-            Kind::Relative(offset) => published.map(|d| d.year() + offset),
-            _ => None,
+/// Every match of [`ANCHOR`] in `s`, offsets shifted by `offset`.
+fn scan(s: &str, offset: usize) -> Vec<Found> {
+    ANCHOR.captures_iter(s).filter_map(|c| found(&c, offset)).collect()
+}
+
+fn found(c: &regex::Captures<'_>, offset: usize) -> Option<Found> {
+    let m = c.get(0)?;
+    let kind = if let Some(y) = c.name("y") {
+        parse_year(y.as_str()).map(Kind::Explicit)
+    } else if let Some(r) = c.name("r") {
+        Some(match r.as_str() {
+            "今年" | "本年度" | "本年" | "年内" => Kind::Relative(0),
+            "去年" | "上年度" | "上年" => Kind::Relative(-1),
+            "前年" => Kind::Relative(-2),
+            "明年" | "来年" => Kind::Relative(1),
+            "次年" => Kind::NextYear,
+            _ => Kind::SameYear,
         })
-        .last()
+    } else if c.name("n").is_some() {
+        Some(Kind::Now)
+    } else {
+        Some(Kind::Part { last_month: last_month(m.as_str()) })
+    };
+    Some(Found { start: offset + m.start(), end: offset + m.end(), kind })
+}
+
+/// The match `f` as an anchor of the window `text[from..to]`, or `None` when
+/// it is a baseline there or no anchor at all.
+fn judge(text: &str, from: usize, to: usize, f: &Found) -> Option<Anchor> {
+    let kind = f.kind?;
+    let before = text[from..f.start].trim_end();
+    let after = &text[f.end..to];
+    if BASELINE_BEFORE.iter().any(|w| before.ends_with(w)) || after.starts_with("同期") {
+        return None;
+    }
+    // A year that opens its clause or is set off by a comma is the topic
+    // of what follows (2021年,全市…); one inside a phrase (10个2020年度
+    // 先进集体) qualifies a noun; one with 以来 spans up to now.
+    let topic = (opens_clause(before) || after.trim_start().starts_with([',', '，'])) && !text[f.start..f.end].ends_with("以来");
+    Some(Anchor { start: f.start - from, end: f.end - from, kind, topic })
 }
 
 fn parse_year(s: &str) -> Option<i32> {
@@ -308,6 +367,23 @@ mod tests {
         ];
         for (env, text, want) in cases {
             assert_eq!(publication_date(*env, text), want.and_then(date), "{env:?} {text}");
+        }
+    }
+
+    /// A window of the article's anchors is what scanning the window alone
+    /// finds, also where an expression crosses the window's edge
+    /// (`今年|1-8月`, `比|去年同期`, `2021\n年`).
+    #[test]
+    fn article_anchors_match_a_scan_of_any_window() {
+        let text = "2019年,全市签约。\n今年1-8月,比去年同期增加113个;上半年完成,2021\n年底前,较2020年度增长。";
+        let index = ArticleAnchors::new(text);
+        let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+        for (n, &from) in bounds.iter().enumerate() {
+            for &to in &bounds[n..] {
+                let direct: Vec<Anchor> = anchors(&text[from..to]).collect();
+                let indexed: Vec<Anchor> = index.within(from, to).iter().filter_map(|f| judge(text, from, to, f)).collect();
+                assert_eq!(indexed, direct, "window {from}..{to}: {}", &text[from..to]);
+            }
         }
     }
 
