@@ -95,7 +95,7 @@ pub fn is_figure(token: &str) -> bool {
 
 /// Simplified script and ASCII digits, whatever the normaliser left.
 fn fold(text: &str) -> String {
-    let simplified = hanconv::t2s(text);
+    let simplified = crate::normalize::t2s(text);
     simplified
         .chars()
         .map(|c| match c {

@@ -16,6 +16,7 @@ mod script;
 mod width;
 
 pub use boilerplate::is_dateline;
+pub use script::t2s;
 
 use crate::decode::RawArticle;
 use crate::event::Script;
