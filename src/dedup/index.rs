@@ -283,17 +283,8 @@ impl<'a> Reader<'a> {
         let mut out = Vec::with_capacity(n);
         let mut prev = 0u64;
         for _ in 0..n {
-            let mut q = 0u64;
-            while bits.next()? == 1 {
-                q += 1;
-                if q > u64::from(u32::MAX) {
-                    return Err(corrupt("Rice gap"));
-                }
-            }
-            let mut low = 0u64;
-            for _ in 0..k {
-                low = low << 1 | bits.next()?;
-            }
+            let q = bits.unary()?;
+            let low = bits.bits(k)?;
             prev += q << k | low;
             out.push(u32::try_from(prev).map_err(|_| corrupt("sketch value out of range"))?);
         }
@@ -309,11 +300,47 @@ struct BitReader<'a> {
 }
 
 impl BitReader<'_> {
-    fn next(&mut self) -> Result<u64, DedupError> {
-        let byte = self.bytes.get(self.pos / 8).ok_or_else(|| corrupt("truncated"))?;
-        let bit = byte >> (7 - self.pos % 8) & 1;
-        self.pos += 1;
-        Ok(u64::from(bit))
+    /// The next 64 bits from the current position (zeros past the end) and
+    /// how many of them are real.
+    fn window(&self) -> (u64, usize) {
+        let byte = self.pos / 8;
+        let mut buf = [0u8; 8];
+        let rest = self.bytes.get(byte..).unwrap_or(&[]);
+        let n = rest.len().min(8);
+        buf[..n].copy_from_slice(&rest[..n]);
+        let shift = self.pos % 8;
+        ((u64::from_be_bytes(buf) << shift), (n * 8).saturating_sub(shift))
+    }
+
+    /// Ones up to the next zero (the zero is consumed).
+    fn unary(&mut self) -> Result<u64, DedupError> {
+        let mut q = 0u64;
+        loop {
+            let (w, valid) = self.window();
+            if valid == 0 {
+                return Err(corrupt("truncated"));
+            }
+            let ones = (!w).leading_zeros() as usize;
+            if ones < valid {
+                self.pos += ones + 1;
+                return Ok(q + ones as u64);
+            }
+            q += valid as u64;
+            self.pos += valid;
+        }
+    }
+
+    /// The next `k` (≤ 32) bits as a number.
+    fn bits(&mut self, k: u8) -> Result<u64, DedupError> {
+        if k == 0 {
+            return Ok(0);
+        }
+        let (w, valid) = self.window();
+        if valid < usize::from(k) {
+            return Err(corrupt("truncated"));
+        }
+        self.pos += usize::from(k);
+        Ok(w >> (64 - k))
     }
 }
 
