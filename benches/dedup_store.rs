@@ -1,83 +1,164 @@
 //! Store scale benchmark: insert N fingerprints into one backend, then
-//! query it, printing throughput, latency percentiles, peak RSS and size
-//! on disk. Run by scripts/bench-dedup.sh, one process per backend so the
-//! peak RSS is the backend's own.
+//! query it, printing throughput, latency percentiles, RSS, and size on
+//! disk (embedded) or Redis `used_memory`. Run by scripts/bench-dedup.sh,
+//! one process per backend so the peak RSS is the backend's own.
 //!
-//!   cargo bench --bench dedup_store -- embedded 10000000 /path/to/state
-//!   cargo bench --bench dedup_store -- redis 1000000 redis://127.0.0.1:16379/
+//!   cargo bench --bench dedup_store -- embedded 10000000 /path/to/state [THREADS]
+//!   cargo bench --bench dedup_store -- redis 10000000 redis://127.0.0.1:16479/ [THREADS]
 //!
-//! Fingerprints are synthetic (the store's cost does not depend on the
-//! text): random anchors and sketches, one anchor in sixteen drawn from a
-//! small pool of "stock phrases" so posting caps are exercised.
+//! Fingerprints are synthetic but shaped like real ones (printed first,
+//! from the fixture articles or from the directory in
+//! `ZHAOSHANG_BENCH_TEXTS`): a bottom-128 sketch of 400–4000 shingles whose
+//! first 32 values are the anchors' top halves, 3–40 figures, 1–3 years,
+//! and the smallest anchor of one article in four drawn from 2 000 "stock
+//! phrases" so posting caps are exercised. THREADS clients share the store
+//! (default 1 for embedded, whose steps are serial anyway; 8 for Redis).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use zhaoshang::config::{DedupBackend, DedupConfig, RedisFailurePolicy};
-use zhaoshang::dedup::{self, DedupKey, Fingerprint, Verdict};
+use zhaoshang::dedup::index::Entry;
+use zhaoshang::dedup::{self, DedupKey, DedupStore, Fingerprint, Verdict};
 
-fn synthetic(rng: &mut fastrand::Rng) -> Fingerprint {
+const STOCK_PHRASES: u64 = 2_000;
+
+/// Fingerprint number `i` of stream `seed`: the same pair gives the same
+/// fingerprint, so queries can replay inserts without keeping them.
+fn synthetic(seed: u64, i: u64) -> Fingerprint {
+    let mut rng = fastrand::Rng::with_seed(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ i);
     let mut exact = [0u8; 32];
     exact.iter_mut().for_each(|b| *b = rng.u8(..));
-    let mut anchors: Vec<u64> = (0..16).map(|i| if i == 0 { rng.u64(..1000) } else { rng.u64(..) }).collect();
-    anchors.sort_unstable();
-    let mut sketch: Vec<u32> = (0..128).map(|_| rng.u32(..)).collect();
-    sketch.sort_unstable();
-    let mut figure_sketch: Vec<u32> = (0..10).map(|_| rng.u32(..)).collect();
+    let shingles = rng.u32(400..4000);
+    // The 128 smallest of `shingles` uniform 64-bit hashes lie below about
+    // 128/shingles of the range.
+    let span = (u64::MAX / u64::from(shingles)).saturating_mul(140);
+    let mut hashes: Vec<u64> = (0..128).map(|_| rng.u64(STOCK_PHRASES..span)).collect();
+    if rng.u8(..4) == 0 {
+        hashes[0] = rng.u64(..STOCK_PHRASES);
+    }
+    hashes.sort_unstable();
+    let anchors = hashes[..32].to_vec();
+    let sketch = hashes.iter().map(|h| (h >> 32) as u32).collect();
+    let figures = rng.u32(3..40);
+    let mut figure_sketch: Vec<u32> = (0..figures.min(48)).map(|_| rng.u32(..)).collect();
     figure_sketch.sort_unstable();
-    Fingerprint { exact, shingles: 900, anchors, sketch, figures: 10, figure_sketch, years: vec![2025] }
+    let mut years: Vec<u16> = (0..rng.u16(1..4)).map(|_| rng.u16(2015..2027)).collect();
+    years.sort_unstable();
+    years.dedup();
+    Fingerprint { exact, shingles, anchors, sketch, figures, figure_sketch, years }
 }
 
-fn key(id: &str, now: i64) -> DedupKey<'_> {
-    DedupKey { article_id: id, origin: None, seen_at_unix: now }
+fn article_id(seed: u64, i: u64) -> String {
+    format!("art-{seed}-{i:012}")
 }
 
-struct Latencies(Vec<Duration>);
+/// Latencies in nanoseconds (u32: 40 MB at 10 M, not 160 as Durations).
+struct Latencies(Vec<u32>);
 
 impl Latencies {
-    fn report(&mut self, what: &str, total: Duration) {
+    fn push(&mut self, d: Duration) {
+        self.0.push(u32::try_from(d.as_nanos()).unwrap_or(u32::MAX));
+    }
+
+    fn report(mut self, what: &str, total: Duration, threads: usize, cpu: f64) {
         self.0.sort_unstable();
-        let p = |q: f64| self.0[((self.0.len() as f64 * q) as usize).min(self.0.len() - 1)];
+        let n = self.0.len().max(1);
+        let p = |q: f64| Duration::from_nanos(u64::from(self.0.get(((n as f64 * q) as usize).min(n - 1)).copied().unwrap_or(0)));
         println!(
-            "{what}: {} ops in {:.1} s = {:.0} ops/s; p50 {:?} p99 {:?} p99.9 {:?} max {:?}",
+            "{what}: {} ops, {threads} thread(s), {:.1} s = {:.0} ops/s; CPU {:.1} s = {:.0} µs/op; p50 {:?} p99 {:?} p99.9 {:?} max {:?}",
             self.0.len(),
             total.as_secs_f64(),
             self.0.len() as f64 / total.as_secs_f64(),
+            cpu,
+            cpu * 1e6 / n as f64,
             p(0.5),
             p(0.99),
             p(0.999),
-            self.0.last().copied().unwrap_or_default()
+            p(1.0)
         );
     }
 }
 
-fn peak_rss_bytes() -> u64 {
+fn rss_kib(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
+    status.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse().ok()).unwrap_or(0)
+}
+
+/// User + system CPU seconds of this process (all threads: the store's
+/// background workers included); the machine is shared, so this is the
+/// figure to compare, wall-clock throughput is noisy.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn rss() -> String {
+    format!("RSS {} MiB (peak {} MiB)", rss_kib("VmRSS:") >> 10, rss_kib("VmHWM:") >> 10)
 }
 
 fn dir_size(p: &std::path::Path) -> u64 {
-    std::fs::read_dir(p).map_or(0, |d| d.filter_map(Result::ok).filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
+    let Ok(d) = std::fs::read_dir(p) else { return 0 };
+    d.filter_map(Result::ok)
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
 }
 
-/// Fingerprinting cost on our own fixture articles (CPU per article, not
-/// store cost).
-fn fingerprint_speed() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dedup");
-    let mut texts: Vec<String> = std::fs::read_dir(&dir)
+fn redis_memory(url: &str) -> String {
+    let info: redis::RedisResult<String> = redis::Client::open(url).and_then(|c| c.get_connection()).and_then(|mut c| redis::cmd("INFO").arg("memory").query(&mut c));
+    let info = info.unwrap_or_default();
+    let field = |name: &str| info.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_owned()).unwrap_or_default();
+    format!("redis used_memory {} ({}), peak {}", field("used_memory:"), field("used_memory_human:"), field("used_memory_peak_human:"))
+}
+
+/// Sizes of real fingerprints (fixture articles, or `ZHAOSHANG_BENCH_TEXTS`)
+/// next to the synthetic ones, and the fingerprinting cost.
+fn real_fingerprints() {
+    let dir = std::env::var_os("ZHAOSHANG_BENCH_TEXTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dedup"));
+    let texts: Vec<String> = std::fs::read_dir(&dir)
         .map(|d| d.filter_map(Result::ok).filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect())
         .unwrap_or_default();
     if texts.is_empty() {
         return;
     }
-    // Article-sized inputs: each fixture four times over (~4 KB).
-    texts.iter_mut().for_each(|t| *t = t.repeat(4));
+    let record = |fp: &Fingerprint| {
+        let mut fp = fp.clone();
+        fp.anchors.truncate(dedup::fingerprint::INDEXED_ANCHORS);
+        Entry { article_id: "art-1-000000000001".into(), origin: None, stamp_unix: 1_763_000_000, fp }.encode().len()
+    };
+    let median = |mut v: Vec<usize>| {
+        v.sort_unstable();
+        v[v.len() / 2]
+    };
+    let fps: Vec<Fingerprint> = texts.iter().map(|t| dedup::fingerprint(t)).collect();
+    println!(
+        "real fingerprints ({} texts in {}): median shingles {}, figures {}, years {}, record {} B",
+        fps.len(),
+        dir.display(),
+        median(fps.iter().map(|f| f.shingles as usize).collect()),
+        median(fps.iter().map(|f| f.figures as usize).collect()),
+        median(fps.iter().map(|f| f.years.len()).collect()),
+        median(fps.iter().map(record).collect()),
+    );
+    let synth: Vec<Fingerprint> = (0..1000).map(|i| synthetic(1, i)).collect();
+    println!(
+        "synthetic fingerprints: median shingles {}, figures {}, years {}, record {} B",
+        median(synth.iter().map(|f| f.shingles as usize).collect()),
+        median(synth.iter().map(|f| f.figures as usize).collect()),
+        median(synth.iter().map(|f| f.years.len()).collect()),
+        median(synth.iter().map(record).collect()),
+    );
     let bytes: usize = texts.iter().map(String::len).sum();
-    let rounds = 200;
+    let rounds = 20;
     let started = Instant::now();
     for _ in 0..rounds {
         for t in &texts {
@@ -93,11 +174,48 @@ fn fingerprint_speed() {
     );
 }
 
+/// Run `op(i)` for i in 0..n over `threads` clients; latencies of all.
+fn run(n: u64, threads: usize, op: &(dyn Fn(u64) -> Verdict + Sync), progress: bool) -> (Latencies, Duration, f64, u64) {
+    let cpu = cpu_seconds();
+    let next = AtomicU64::new(0);
+    let found = AtomicU64::new(0);
+    let started = Instant::now();
+    let step = (n / 10).max(1);
+    let parts: Vec<Vec<u32>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut lat = Latencies(Vec::with_capacity((n as usize / threads) + 16));
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= n {
+                            break;
+                        }
+                        let t = Instant::now();
+                        let v = op(i);
+                        lat.push(t.elapsed());
+                        if matches!(v, Verdict::Duplicate { .. }) {
+                            found.fetch_add(1, Ordering::Relaxed);
+                        }
+                        if progress && i % step == step - 1 {
+                            eprintln!("  {} done, {:.0} s, CPU {:.0} s, {}", i + 1, started.elapsed().as_secs_f64(), cpu_seconds() - cpu, rss());
+                        }
+                    }
+                    lat.0
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("bench thread")).collect()
+    });
+    (Latencies(parts.concat()), started.elapsed(), cpu_seconds() - cpu, found.load(Ordering::Relaxed))
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let backend = args.first().map(String::as_str).unwrap_or("embedded");
     let n: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
     let target = args.get(2).cloned().unwrap_or_else(|| "./bench-dedup-state".into());
+    let threads: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(if backend == "redis" { 8 } else { 1 }).max(1);
     let queries: u64 = (n / 10).clamp(1, 200_000);
     let cfg = DedupConfig {
         backend: if backend == "redis" { DedupBackend::Redis } else { DedupBackend::Embedded },
@@ -109,56 +227,46 @@ fn main() {
         redis_timeout_ms: 5000,
         near_threshold: 0.5,
     };
-    let store = dedup::open(&cfg).expect("open store");
+
+    real_fingerprints();
+    println!("before opening the store: {}", rss());
+    let store: Box<dyn DedupStore> = dedup::open(&cfg).expect("open store");
     let now = chrono::Utc::now().timestamp();
-    let mut rng = fastrand::Rng::with_seed(42);
-
-    fingerprint_speed();
+    let check = |fp: &Fingerprint, id: &str| store.check_and_insert(fp, &DedupKey { article_id: id, origin: None, seen_at_unix: now }).expect("dedup store");
     println!("backend {backend}, {n} fingerprints, {queries} queries of each kind");
-    let mut lat = Latencies(Vec::with_capacity(n as usize));
-    let started = Instant::now();
-    for i in 0..n {
-        let fp = synthetic(&mut rng);
-        let id = i.to_string();
-        let t = Instant::now();
-        let v = store.check_and_insert(&fp, &key(&id, now)).expect("insert");
-        lat.0.push(t.elapsed());
-        debug_assert_eq!(v, Verdict::Unique);
-        if i % 1_000_000 == 999_999 {
-            eprintln!("  {} inserted, {:.0} s, rss {} MiB", i + 1, started.elapsed().as_secs_f64(), peak_rss_bytes() >> 20);
-        }
-    }
-    store.flush().expect("flush");
-    lat.report("insert (unique, check+insert)", started.elapsed());
 
-    // Lookups of stored fingerprints (exact hits) and of near copies
-    // (same anchors and sketch, other content hash: candidates verified).
-    for kind in ["exact-duplicate lookup", "near-duplicate lookup"] {
-        let mut replay = fastrand::Rng::with_seed(42);
-        let stride = (n / queries).max(1);
-        let mut lat = Latencies(Vec::with_capacity(queries as usize));
-        let mut found = 0u64;
-        let started = Instant::now();
-        for i in 0..n {
-            let mut fp = synthetic(&mut replay);
-            if i % stride != 0 {
-                continue;
-            }
-            if kind.starts_with("near") {
-                fp.exact[0] ^= 0xff;
-            }
-            let t = Instant::now();
-            let v = store.check_and_insert(&fp, &key("q", now)).expect("lookup");
-            lat.0.push(t.elapsed());
-            found += matches!(v, Verdict::Duplicate { .. }) as u64;
-        }
-        lat.report(kind, started.elapsed());
-        println!("  {found} of {} found as duplicates", lat.0.len());
+    let (lat, took, cpu, dups) = run(n, threads, &|i| check(&synthetic(1, i), &article_id(1, i)), true);
+    store.flush().expect("flush");
+    lat.report("insert (unseen: check finds nothing, inserts)", took, threads, cpu);
+    println!("  {dups} of {n} taken for duplicates (random stock-phrase overlaps only)");
+    println!("after inserting: {}", rss());
+
+    let stride = (n / queries).max(1);
+    let exact = |i: u64| check(&synthetic(1, i * stride), "q");
+    let near = |i: u64| {
+        let mut fp = synthetic(1, i * stride);
+        fp.exact[0] ^= 0xff;
+        check(&fp, "q")
+    };
+    let kinds: [(&str, &(dyn Fn(u64) -> Verdict + Sync)); 2] = [("exact-duplicate lookup", &exact), ("near-duplicate lookup", &near)];
+    for (kind, op) in kinds {
+        let (lat, took, cpu, found) = run(queries, threads, op, false);
+        lat.report(kind, took, threads, cpu);
+        println!("  {found} of {queries} found as duplicates");
     }
+    // Unseen fingerprints at full size: the common case in a stream.
+    let (lat, took, cpu, dups) = run(queries, threads, &|i| check(&synthetic(2, i), &article_id(2, i)), false);
+    store.flush().expect("flush");
+    lat.report("miss (unseen at full size: check finds nothing, inserts)", took, threads, cpu);
+    println!("  {dups} of {queries} taken for duplicates");
+
     let len = store.len().expect("len");
     drop(store);
-    println!("entries {len}; peak RSS {} MiB", peak_rss_bytes() >> 20);
-    if backend != "redis" {
-        println!("on disk {} MiB ({target})", dir_size(std::path::Path::new(&target)) >> 20);
+    println!("entries {len}; {}", rss());
+    if backend == "redis" {
+        println!("{}", redis_memory(&target));
+    } else {
+        let bytes = dir_size(std::path::Path::new(&target));
+        println!("on disk {} MiB, {:.0} B per entry ({target})", bytes >> 20, bytes as f64 / len.max(1) as f64);
     }
 }

@@ -56,7 +56,7 @@ pub enum RedisFailurePolicy {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DedupConfig {
     pub backend: DedupBackend,
-    /// Directory of the embedded store (`dedup.redb` inside).
+    /// Directory of the embedded store (an LSM tree in `index/` inside).
     pub path: PathBuf,
     /// Days an entry lives after the later of publication and ingestion.
     pub window_days: u32,

@@ -1,6 +1,7 @@
 //! The dedup store contract, run against every backend (Redis when
 //! ZHAOSHANG_TEST_REDIS names a real server), plus what only one backend
-//! has to show: redb survives kill -9, Redis races and outages.
+//! has to show: the embedded store survives kill -9, Redis races, outages
+//! and expiry.
 
 mod dedup_support;
 
@@ -94,6 +95,28 @@ fn embedded_store_keeps_the_contract() {
 fn redis_store_keeps_the_contract() {
     let Some(url) = redis_url("redis_store_keeps_the_contract") else { return };
     contract(DedupBackend::Redis, &url);
+}
+
+/// Redis memory is bounded by TTLs: every key the store writes (bucketed
+/// hashes included) expires, except the one id counter.
+#[test]
+fn redis_keys_all_expire() {
+    let Some(url) = redis_url("redis_keys_all_expire") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = unique_prefix("ttl");
+    let store = dedup::open(&config(DedupBackend::Redis, dir.path(), &url, &prefix)).unwrap();
+    for i in 0..20 {
+        assert_eq!(check(&*store, &generated_article(i), &format!("t{i}"), None), Verdict::Unique);
+    }
+    store.forget("t3").unwrap();
+    assert_eq!(store.len().unwrap(), 19);
+    let mut con = redis::Client::open(url.as_str()).unwrap().get_connection().unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}:*")).query(&mut con).unwrap();
+    assert!(keys.len() > 20, "{keys:?}");
+    for k in keys.iter().filter(|k| !k.ends_with(":seq:")) {
+        let ttl: i64 = redis::cmd("TTL").arg(k).query(&mut con).unwrap();
+        assert!(ttl > 0, "{k} never expires (TTL {ttl})");
+    }
 }
 
 #[test]

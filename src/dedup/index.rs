@@ -37,58 +37,193 @@ impl Entry {
         self.stamp_unix.saturating_add(window_secs).div_euclid(DAY_SECONDS)
     }
 
+    /// The stored record (format [`RECORD_VERSION`]): only what verification
+    /// and removal read, compactly. The anchors kept are the ones the entry
+    /// is indexed under (removal needs no others); each is its position in
+    /// the sketch (which holds its top 32 bits) plus its low 32 bits. The
+    /// sketches are ascending, so their gaps are Rice-coded (~3 bytes a
+    /// value instead of 4). Of the content hash only the index key
+    /// ([`EXACT_KEY_BYTES`]) is kept.
     pub fn encode(&self) -> Vec<u8> {
         let fp = &self.fp;
-        let mut out = Vec::with_capacity(96 + fp.anchors.len() * 8 + (fp.sketch.len() + fp.figure_sketch.len()) * 4);
-        out.push(1u8);
-        put_str(&mut out, &self.article_id);
-        put_str(&mut out, self.origin.as_deref().unwrap_or(""));
-        out.push(self.origin.is_some() as u8);
-        out.extend_from_slice(&self.stamp_unix.to_le_bytes());
-        out.extend_from_slice(&fp.exact);
-        out.extend_from_slice(&fp.shingles.to_le_bytes());
-        out.extend_from_slice(&fp.figures.to_le_bytes());
-        out.extend_from_slice(&(fp.anchors.len() as u16).to_le_bytes());
-        fp.anchors.iter().for_each(|a| out.extend_from_slice(&a.to_le_bytes()));
-        for s in [&fp.sketch, &fp.figure_sketch] {
-            out.extend_from_slice(&(s.len() as u16).to_le_bytes());
-            s.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+        let positions = anchor_positions(&fp.anchors, &fp.sketch);
+        let rice = is_ascending(&fp.sketch) && is_ascending(&fp.figure_sketch);
+        let flags = u8::from(self.origin.is_some()) | u8::from(positions.is_some()) << 1 | u8::from(rice) << 2;
+        let mut out = Vec::with_capacity(64 + fp.anchors.len() * 5 + (fp.sketch.len() + fp.figure_sketch.len()) * 3);
+        out.push(RECORD_VERSION);
+        out.push(flags);
+        put_bytes(&mut out, self.article_id.as_bytes());
+        if let Some(origin) = &self.origin {
+            put_bytes(&mut out, origin.as_bytes());
         }
-        out.push(fp.years.len().min(255) as u8);
-        fp.years.iter().take(255).for_each(|y| out.extend_from_slice(&y.to_le_bytes()));
+        put_varint(&mut out, zigzag(self.stamp_unix));
+        out.extend_from_slice(&fp.exact[..EXACT_KEY_BYTES]);
+        put_varint(&mut out, u64::from(fp.shingles));
+        put_varint(&mut out, u64::from(fp.figures));
+        put_varint(&mut out, fp.anchors.len() as u64);
+        match positions {
+            Some(positions) => {
+                for (a, p) in fp.anchors.iter().zip(positions) {
+                    out.push(p);
+                    out.extend_from_slice(&(*a as u32).to_le_bytes());
+                }
+            }
+            None => fp.anchors.iter().for_each(|a| out.extend_from_slice(&a.to_le_bytes())),
+        }
+        for s in [&fp.sketch, &fp.figure_sketch] {
+            put_varint(&mut out, s.len() as u64);
+            if rice {
+                put_rice(&mut out, s);
+            } else {
+                s.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+            }
+        }
+        put_varint(&mut out, fp.years.len() as u64);
+        fp.years.iter().for_each(|y| put_varint(&mut out, u64::from(*y)));
         out
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Entry, DedupError> {
         let mut r = Reader(bytes);
-        if r.take(1)? != [1u8] {
-            return Err(corrupt("unknown record version"));
+        match r.byte()? {
+            RECORD_VERSION => {}
+            1 => return Err(corrupt("a record of format 1 (written by an older zhaoshang); this version reads format 2 only")),
+            v => return Err(corrupt(&format!("unknown record format {v}"))),
         }
+        let flags = r.byte()?;
         let article_id = r.string()?;
-        let origin = r.string()?;
-        let origin = (r.take(1)?[0] == 1).then_some(origin);
-        let stamp_unix = i64::from_le_bytes(r.array()?);
-        let exact: [u8; 32] = r.array()?;
-        let shingles = u32::from_le_bytes(r.array()?);
-        let figures = u32::from_le_bytes(r.array()?);
-        let n = u16::from_le_bytes(r.array()?) as usize;
-        let anchors = (0..n).map(|_| r.array().map(u64::from_le_bytes)).collect::<Result<_, _>>()?;
+        let origin = if flags & 1 != 0 { Some(r.string()?) } else { None };
+        let stamp_unix = unzigzag(r.varint()?);
+        let mut exact = [0u8; 32];
+        exact[..EXACT_KEY_BYTES].copy_from_slice(r.take(EXACT_KEY_BYTES)?);
+        let shingles = r.u32()?;
+        let figures = r.u32()?;
+        let n_anchors = r.len()?;
+        let mut raw_anchors = Vec::with_capacity(n_anchors);
+        for _ in 0..n_anchors {
+            raw_anchors.push(if flags & 2 != 0 {
+                let p = r.byte()?;
+                (Some(p), u64::from(u32::from_le_bytes(r.array()?)))
+            } else {
+                (None, u64::from_le_bytes(r.array()?))
+            });
+        }
         let mut sketches = [Vec::new(), Vec::new()];
         for s in &mut sketches {
-            let n = u16::from_le_bytes(r.array()?) as usize;
-            *s = (0..n).map(|_| r.array().map(u32::from_le_bytes)).collect::<Result<_, _>>()?;
+            let n = r.len()?;
+            *s = if flags & 4 != 0 { r.rice(n)? } else { (0..n).map(|_| r.array().map(u32::from_le_bytes)).collect::<Result<_, _>>()? };
         }
         let [sketch, figure_sketch] = sketches;
-        let n = r.take(1)?[0] as usize;
-        let years = (0..n).map(|_| r.array().map(u16::from_le_bytes)).collect::<Result<_, _>>()?;
+        let anchors = raw_anchors
+            .into_iter()
+            .map(|(p, low)| match p {
+                Some(p) => sketch.get(usize::from(p)).map(|top| u64::from(*top) << 32 | low).ok_or_else(|| corrupt("anchor outside the sketch")),
+                None => Ok(low),
+            })
+            .collect::<Result<_, _>>()?;
+        let n_years = r.len()?;
+        let years = (0..n_years).map(|_| r.varint().and_then(|y| u16::try_from(y).map_err(|_| corrupt("year")))).collect::<Result<_, _>>()?;
+        if !r.0.is_empty() {
+            return Err(corrupt("trailing bytes"));
+        }
         Ok(Entry { article_id, origin, stamp_unix, fp: Fingerprint { exact, shingles, anchors, sketch, figures, figure_sketch, years } })
     }
 }
 
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    let b = &s.as_bytes()[..s.len().min(u16::MAX as usize)];
-    out.extend_from_slice(&(b.len() as u16).to_le_bytes());
+/// Version byte of a stored record; format 1 (fixed-width, every anchor)
+/// was written by zhaoshang before the compact layout.
+pub const RECORD_VERSION: u8 = 2;
+/// Bytes of the content hash stored and indexed: 128 bits cannot collide
+/// by chance within any window.
+pub const EXACT_KEY_BYTES: usize = 16;
+
+/// An anchor is one of the smallest shingle hashes, so the sketch already
+/// holds its top 32 bits: find where, for each anchor in order. `None` if
+/// some anchor is not there (a fingerprint not made by `fingerprint()`).
+fn anchor_positions(anchors: &[u64], sketch: &[u32]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(anchors.len());
+    let mut from = 0usize;
+    for a in anchors {
+        let top = (a >> 32) as u32;
+        let limit = sketch.len().min(256);
+        let p = (from..limit).find(|&p| sketch[p] == top)?;
+        out.push(p as u8);
+        from = p + 1;
+    }
+    Some(out)
+}
+
+fn is_ascending(s: &[u32]) -> bool {
+    s.windows(2).all(|w| w[0] <= w[1])
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    (v >> 1) as i64 ^ -((v & 1) as i64)
+}
+
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_varint(out, b.len() as u64);
     out.extend_from_slice(b);
+}
+
+/// Rice code of the gaps of an ascending list: one byte for the parameter
+/// k (about log2 of the mean gap), then per gap its quotient in unary and
+/// its k low bits.
+fn put_rice(out: &mut Vec<u8>, values: &[u32]) {
+    let Some(last) = values.last() else { return };
+    let mean = u64::from(*last) / values.len() as u64;
+    let k = if mean == 0 { 0 } else { 63 - mean.leading_zeros() } as u8;
+    out.push(k);
+    let mut bits = BitWriter { out, acc: 0, used: 0 };
+    let mut prev = 0u32;
+    for v in values {
+        let gap = u64::from(v - prev);
+        prev = *v;
+        let q = gap >> k;
+        for _ in 0..q {
+            bits.push(1, 1);
+        }
+        bits.push(0, 1);
+        bits.push(gap & ((1u64 << k) - 1), k);
+    }
+    bits.finish();
+}
+
+struct BitWriter<'a> {
+    out: &'a mut Vec<u8>,
+    acc: u64,
+    used: u8,
+}
+
+impl BitWriter<'_> {
+    fn push(&mut self, value: u64, n: u8) {
+        for i in (0..n).rev() {
+            self.acc = self.acc << 1 | (value >> i & 1);
+            self.used += 1;
+            if self.used == 8 {
+                self.out.push(self.acc as u8);
+                self.acc = 0;
+                self.used = 0;
+            }
+        }
+    }
+    fn finish(self) {
+        if self.used > 0 {
+            self.out.push((self.acc << (8 - self.used)) as u8);
+        }
+    }
 }
 
 fn corrupt(what: &str) -> DedupError {
@@ -106,12 +241,106 @@ impl<'a> Reader<'a> {
         self.0 = tail;
         Ok(head)
     }
+    fn byte(&mut self) -> Result<u8, DedupError> {
+        Ok(self.take(1)?[0])
+    }
     fn array<const N: usize>(&mut self) -> Result<[u8; N], DedupError> {
         self.take(N)?.try_into().map_err(|_| corrupt("truncated"))
     }
+    fn varint(&mut self) -> Result<u64, DedupError> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(v);
+            }
+        }
+        Err(corrupt("varint too long"))
+    }
+    fn u32(&mut self) -> Result<u32, DedupError> {
+        u32::try_from(self.varint()?).map_err(|_| corrupt("count out of range"))
+    }
+    /// A length, bounded by what is left so a corrupt one cannot make us
+    /// allocate wildly.
+    fn len(&mut self) -> Result<usize, DedupError> {
+        let n = self.varint()?;
+        usize::try_from(n).ok().filter(|n| *n <= self.0.len() * 8 + 8).ok_or_else(|| corrupt("length out of range"))
+    }
     fn string(&mut self) -> Result<String, DedupError> {
-        let n = u16::from_le_bytes(self.array()?) as usize;
+        let n = self.len()?;
         String::from_utf8(self.take(n)?.to_vec()).map_err(|_| corrupt("invalid UTF-8"))
+    }
+    fn rice(&mut self, n: usize) -> Result<Vec<u32>, DedupError> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let k = self.byte()?;
+        if k > 31 {
+            return Err(corrupt("Rice parameter"));
+        }
+        let mut bits = BitReader { bytes: self.0, pos: 0 };
+        let mut out = Vec::with_capacity(n);
+        let mut prev = 0u64;
+        for _ in 0..n {
+            let q = bits.unary()?;
+            let low = bits.bits(k)?;
+            prev += q << k | low;
+            out.push(u32::try_from(prev).map_err(|_| corrupt("sketch value out of range"))?);
+        }
+        let used = bits.pos.div_ceil(8);
+        self.take(used)?;
+        Ok(out)
+    }
+}
+
+struct BitReader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl BitReader<'_> {
+    /// The next 64 bits from the current position (zeros past the end) and
+    /// how many of them are real.
+    fn window(&self) -> (u64, usize) {
+        let byte = self.pos / 8;
+        let mut buf = [0u8; 8];
+        let rest = self.bytes.get(byte..).unwrap_or(&[]);
+        let n = rest.len().min(8);
+        buf[..n].copy_from_slice(&rest[..n]);
+        let shift = self.pos % 8;
+        ((u64::from_be_bytes(buf) << shift), (n * 8).saturating_sub(shift))
+    }
+
+    /// Ones up to the next zero (the zero is consumed).
+    fn unary(&mut self) -> Result<u64, DedupError> {
+        let mut q = 0u64;
+        loop {
+            let (w, valid) = self.window();
+            if valid == 0 {
+                return Err(corrupt("truncated"));
+            }
+            let ones = (!w).leading_zeros() as usize;
+            if ones < valid {
+                self.pos += ones + 1;
+                return Ok(q + ones as u64);
+            }
+            q += valid as u64;
+            self.pos += valid;
+        }
+    }
+
+    /// The next `k` (≤ 32) bits as a number.
+    fn bits(&mut self, k: u8) -> Result<u64, DedupError> {
+        if k == 0 {
+            return Ok(0);
+        }
+        let (w, valid) = self.window();
+        if valid < usize::from(k) {
+            return Err(corrupt("truncated"));
+        }
+        self.pos += usize::from(k);
+        Ok(w >> (64 - k))
     }
 }
 
@@ -225,7 +454,7 @@ impl Matcher {
 }
 
 /// Read-write access to the tables inside one atomic step (a locked map,
-/// a redb write transaction).
+/// an LSM write batch with its overlay).
 pub trait Tables: Lookup + AsLookup {
     /// Store a new entry under a fresh id, with its exact hash, anchors,
     /// article id and expiry day.
@@ -287,10 +516,46 @@ mod tests {
             stamp_unix: 1_700_000_000,
             fp: fingerprint("3月5日，某某区签约项目8个，总投资52亿元，涉及新能源与新材料。"),
         };
-        assert_eq!(Entry::decode(&e.encode()).unwrap(), e);
-        let none = Entry { origin: None, ..e.clone() };
+        // Only the index key of the content hash is kept.
+        let mut stored = e.clone();
+        stored.fp.exact[EXACT_KEY_BYTES..].fill(0);
+        assert_eq!(Entry::decode(&e.encode()).unwrap(), stored);
+        let none = Entry { origin: None, ..stored.clone() };
         assert_eq!(Entry::decode(&none.encode()).unwrap(), none);
-        assert!(Entry::decode(&e.encode()[..20]).is_err());
+        for cut in [1, 20, e.encode().len() - 1] {
+            assert!(Entry::decode(&e.encode()[..cut]).is_err());
+        }
+    }
+
+    #[test]
+    fn records_are_compact() {
+        let text = "3月5日，某某区签约项目8个，总投资52亿元，涉及新能源与新材料。".repeat(40);
+        let mut e = Entry { article_id: "a1".into(), origin: None, stamp_unix: 1_700_000_000, fp: fingerprint(&text) };
+        e.fp.anchors.truncate(crate::dedup::fingerprint::INDEXED_ANCHORS);
+        let fixed = e.fp.sketch.len() * 4 + e.fp.anchors.len() * 8;
+        assert!(e.encode().len() < fixed, "{} bytes", e.encode().len());
+    }
+
+    #[test]
+    fn fingerprints_not_made_by_fingerprint_still_round_trip() {
+        let fp = Fingerprint {
+            exact: [7; 32],
+            shingles: 900,
+            anchors: vec![u64::MAX, 3, 1 << 40],
+            sketch: vec![9, 4, 4_000_000_000, 0],
+            figures: 2,
+            figure_sketch: vec![5, 1],
+            years: vec![1999, 2025],
+        };
+        let e = Entry { article_id: "x".into(), origin: Some("file:y".into()), stamp_unix: -5, fp };
+        let back = Entry::decode(&e.encode()).unwrap();
+        assert_eq!((back.fp.anchors, back.fp.sketch, back.fp.figure_sketch, back.stamp_unix), (e.fp.anchors, e.fp.sketch, e.fp.figure_sketch, -5));
+    }
+
+    #[test]
+    fn an_old_record_format_is_named() {
+        let err = Entry::decode(&[1, 0, 0]).unwrap_err();
+        assert!(err.to_string().contains("format 1"), "{err}");
     }
 
     #[test]

@@ -3,24 +3,41 @@
 //! The lookup (exact key, anchor postings, candidate records) is read and
 //! judged here with the same [`Matcher`] as the other stores; the insert is
 //! a Lua script that runs only if nothing that could match was inserted
-//! since the read (optimistic concurrency on a global sequence: ids grow,
-//! postings are scored by id). On a conflict the lookup runs again, so two
-//! replicas racing on one story keep exactly one. Every key carries a TTL
-//! of the window, so Redis memory is bounded by the window's traffic.
+//! since the read (optimistic concurrency on a global sequence: ids grow).
+//! On a conflict the lookup runs again, so two replicas racing on one story
+//! keep exactly one.
 //!
-//! Keys under `dedup.redis_key_prefix` (P): `P:seq` (id counter), `P:e:ID`
-//! (record), `P:x:HASH` (exact content hash → id), `P:a:ANCHOR` (sorted set
-//! of ids), `P:art:ARTICLE` (ids of an article, for `forget`), `P:n:DAY`
-//! (entries expiring that day, for `len`).
+//! Layout, compact so that 10 M articles fit in a few GB: a Redis key costs
+//! ~70 bytes of its own, so small things share keys as fields of hashes
+//! (listpack-encoded while small: ~10 bytes a field). Under prefix P, with
+//! generation G = insertion time / window:
+//! - `P:seq` id counter;
+//! - `P:e:ID/64` hash, field ID%64 → record ([`Entry::encode`]);
+//! - `P:x:G:B` hash, B = 18 bits of the content hash, field = the hash key
+//!   (16 bytes) → id;
+//! - `P:a:G:B` hash, B = top 22 bits of the anchor, field = the anchor
+//!   (8 bytes) → ids, comma-separated (one id is stored as an integer);
+//! - `P:art:G:B` hash, B = 18 bits of a hash of the article id, field =
+//!   article id → ids (for `forget`);
+//! - `P:n:DAY` count of the entries expiring that day (for `len`).
+//!
+//! Lookups read generations G and G−1, which hold every entry inserted
+//! within the last window. Each hash expires at the latest expiry among
+//! its fields, so a generation's keys vanish one window after it ends:
+//! memory is bounded by at most two windows of traffic. (An article whose
+//! time lies more than a window ahead of its arrival stays stored until it
+//! expires but is found only while its generation is read.) Postings are
+//! capped at [`POSTING_CAP`] over both generations.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use redis::{Connection, Script};
+use xxhash_rust::xxh3::xxh3_64;
 
 use super::fingerprint::INDEXED_ANCHORS;
-use super::index::{Decision, Entry, Lookup, Matcher, DAY_SECONDS, POSTING_CAP};
+use super::index::{Decision, Entry, Lookup, Matcher, DAY_SECONDS, EXACT_KEY_BYTES, POSTING_CAP};
 use super::{lock, Clock, DedupError, DedupKey, DedupStore, Fingerprint, Verdict};
 use crate::config::DedupConfig;
 
@@ -29,44 +46,97 @@ use crate::config::DedupConfig;
 const MAX_CONFLICTS: usize = 8;
 /// Idle connections kept for reuse.
 const POOL_SIZE: usize = 8;
+/// Records per record hash.
+const RECORDS_PER_KEY: u64 = 64;
+/// Bucket bits: at 10 M articles a generation's buckets hold ~40 fields,
+/// well inside Redis' listpack limit (hash-max-listpack-entries, 128 by
+/// default); below it a field costs ~10 bytes instead of ~70.
+const ANCHOR_BUCKET_BITS: u32 = 22;
+const EXACT_BUCKET_BITS: u32 = 18;
+const ARTICLE_BUCKET_BITS: u32 = 18;
 
+/// Shared Lua helpers on comma-separated id lists, and extending a key's
+/// expiry to at least `exp`.
+const LUA_HELPERS: &str = r"
+local function newer(v, seen)
+  if not v then return false end
+  for x in string.gmatch(v, '[^,]+') do
+    if tonumber(x) > seen then return true end
+  end
+  return false
+end
+local function without(v, id)
+  local out = {}
+  for x in string.gmatch(v, '[^,]+') do
+    if x ~= id then out[#out + 1] = x end
+  end
+  return table.concat(out, ',')
+end
+local function extend(k, exp)
+  if redis.call('EXPIRETIME', k) < exp then redis.call('EXPIREAT', k, exp) end
+end
+local function append(k, f, id, exp)
+  local v = redis.call('HGET', k, f)
+  if v then redis.call('HSET', k, f, v .. ',' .. id) else redis.call('HSET', k, f, id) end
+  extend(k, exp)
+end
+local function remove(k, f, id)
+  local v = redis.call('HGET', k, f)
+  if not v then return end
+  local rest = without(v, id)
+  if rest == '' then redis.call('HDEL', k, f) else redis.call('HSET', k, f, rest) end
+end
+";
+
+/// KEYS: seq, exact (cur, prev), article (cur), count, then for each of the
+/// fingerprint's anchors its bucket (cur, prev). ARGV: seen seq, record,
+/// expire-at, record key prefix, exact field, article field, number of
+/// anchors, the anchor fields, then the 1-based indexes of the anchors to
+/// index (chosen from the read, under the cap).
 const INSERT_LUA: &str = r"
 local seen = tonumber(ARGV[1])
+local exp = tonumber(ARGV[3])
+local n = tonumber(ARGV[7])
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if cur ~= seen then
-  if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-  for i = 5, #KEYS do
-    if #redis.call('ZRANGEBYSCORE', KEYS[i], '(' .. seen, '+inf', 'LIMIT', 0, 1) > 0 then return -1 end
+  if newer(redis.call('HGET', KEYS[2], ARGV[5]), seen) or newer(redis.call('HGET', KEYS[3], ARGV[5]), seen) then return -1 end
+  for i = 1, n do
+    local f = ARGV[7 + i]
+    if newer(redis.call('HGET', KEYS[4 + 2 * i], f), seen) or newer(redis.call('HGET', KEYS[5 + 2 * i], f), seen) then return -1 end
   end
 end
 local id = redis.call('INCR', KEYS[1])
-local exp = tonumber(ARGV[3])
-local cap = tonumber(ARGV[4])
-redis.call('SET', ARGV[5] .. id, ARGV[2], 'EXAT', exp)
-redis.call('SET', KEYS[2], id, 'EXAT', exp)
-redis.call('SADD', KEYS[3], id)
-redis.call('EXPIREAT', KEYS[3], exp)
-redis.call('INCR', KEYS[4])
-redis.call('EXPIREAT', KEYS[4], exp + 86400)
-local indexed = 0
-local wanted = tonumber(ARGV[6])
-for i = 5, #KEYS do
-  if indexed < wanted and redis.call('ZCARD', KEYS[i]) < cap then
-    redis.call('ZADD', KEYS[i], id, id)
-    redis.call('EXPIREAT', KEYS[i], exp)
-    indexed = indexed + 1
-  end
+local rk = ARGV[4] .. math.floor(id / 64)
+redis.call('HSET', rk, id % 64, ARGV[2])
+extend(rk, exp)
+redis.call('HSET', KEYS[2], ARGV[5], id)
+extend(KEYS[2], exp)
+append(KEYS[4], ARGV[6], id, exp)
+redis.call('INCR', KEYS[5])
+redis.call('EXPIREAT', KEYS[5], exp + 86400)
+for j = 8 + n, #ARGV do
+  local i = tonumber(ARGV[j])
+  append(KEYS[4 + 2 * i], ARGV[7 + i], id, exp)
 end
 return id
 ";
 
+/// KEYS: record hash, exact (cur, prev), article (cur, prev), count, then
+/// per stored anchor its bucket (cur, prev). ARGV: id, record field, exact
+/// field, article field, the anchor fields.
 const FORGET_LUA: &str = r"
 local id = ARGV[1]
-if redis.call('DEL', KEYS[1]) == 1 then
-  if redis.call('GET', KEYS[2]) == id then redis.call('DEL', KEYS[2]) end
-  redis.call('SREM', KEYS[3], id)
-  if tonumber(redis.call('GET', KEYS[4]) or '0') > 0 then redis.call('DECR', KEYS[4]) end
-  for i = 5, #KEYS do redis.call('ZREM', KEYS[i], id) end
+if redis.call('HDEL', KEYS[1], ARGV[2]) == 1 then
+  for i = 2, 3 do
+    if redis.call('HGET', KEYS[i], ARGV[3]) == id then redis.call('HDEL', KEYS[i], ARGV[3]) end
+  end
+  remove(KEYS[4], ARGV[4], id)
+  remove(KEYS[5], ARGV[4], id)
+  if tonumber(redis.call('GET', KEYS[6]) or '0') > 0 then redis.call('DECR', KEYS[6]) end
+  for i = 5, #ARGV do
+    remove(KEYS[2 * i - 3], ARGV[i], id)
+    remove(KEYS[2 * i - 2], ARGV[i], id)
+  end
 end
 return 1
 ";
@@ -86,6 +156,11 @@ fn unavailable(e: redis::RedisError) -> DedupError {
     DedupError::Unavailable(format!("redis: {e}"))
 }
 
+fn parse_ids(v: Option<Vec<u8>>) -> Vec<u64> {
+    let Some(v) = v else { return Vec::new() };
+    v.split(|b| *b == b',').filter_map(|x| std::str::from_utf8(x).ok()?.parse().ok()).collect()
+}
+
 impl RedisStore {
     /// Connects once, so a wrong URL or a dead server shows at startup.
     pub fn open(config: &DedupConfig, matcher: Matcher, clock: Clock) -> Result<Self, DedupError> {
@@ -98,8 +173,8 @@ impl RedisStore {
             matcher,
             clock,
             pool: Mutex::new(Vec::new()),
-            insert: Script::new(INSERT_LUA),
-            forget: Script::new(FORGET_LUA),
+            insert: Script::new(&format!("{LUA_HELPERS}{INSERT_LUA}")),
+            forget: Script::new(&format!("{LUA_HELPERS}{FORGET_LUA}")),
         };
         let con = store.connect()?;
         store.give_back(con);
@@ -135,12 +210,30 @@ impl RedisStore {
         format!("{}:{kind}:{rest}", self.prefix)
     }
 
-    fn exact_key(&self, exact: &[u8; 32]) -> String {
-        self.key("x", hex::encode(&exact[..16]))
+    fn generation(&self, now: i64) -> i64 {
+        now.div_euclid(self.matcher.window_secs.max(1))
     }
 
-    fn anchor_key(&self, anchor: u64) -> String {
-        self.key("a", format!("{anchor:016x}"))
+    /// The bucket keys of the current and the previous generation.
+    fn pair(&self, kind: &str, bucket: u64, gen: i64) -> [String; 2] {
+        [self.key(kind, format_args!("{gen}:{bucket:x}")), self.key(kind, format_args!("{}:{bucket:x}", gen - 1))]
+    }
+
+    fn exact_keys(&self, exact: &[u8; 32], gen: i64) -> [String; 2] {
+        let head: [u8; 8] = exact[..8].try_into().unwrap_or_default();
+        self.pair("x", u64::from_be_bytes(head) >> (64 - EXACT_BUCKET_BITS), gen)
+    }
+
+    fn anchor_keys(&self, anchor: u64, gen: i64) -> [String; 2] {
+        self.pair("a", anchor >> (64 - ANCHOR_BUCKET_BITS), gen)
+    }
+
+    fn article_keys(&self, article_id: &str, gen: i64) -> [String; 2] {
+        self.pair("art", xxh3_64(article_id.as_bytes()) >> (64 - ARTICLE_BUCKET_BITS), gen)
+    }
+
+    fn record_key(&self, id: u64) -> (String, u64) {
+        (self.key("e", id / RECORDS_PER_KEY), id % RECORDS_PER_KEY)
     }
 
     fn count_key(&self, day: i64) -> String {
@@ -148,25 +241,47 @@ impl RedisStore {
     }
 
     fn attempt(&self, con: &mut Connection, fp: &Fingerprint, key: &DedupKey<'_>, now: i64) -> redis::RedisResult<Option<Verdict>> {
+        let gen = self.generation(now);
+        let exact_field = &fp.exact[..EXACT_KEY_BYTES];
+        let exact_keys = self.exact_keys(&fp.exact, gen);
+        let anchor_keys: Vec<[String; 2]> = fp.anchors.iter().map(|a| self.anchor_keys(*a, gen)).collect();
         let mut pipe = redis::pipe();
-        pipe.get(self.key("seq", "")).get(self.exact_key(&fp.exact));
-        for a in &fp.anchors {
-            pipe.zrange(self.anchor_key(*a), 0, -1);
+        pipe.get(self.key("seq", ""));
+        for k in &exact_keys {
+            pipe.hget(k, exact_field);
         }
-        let (seq, exact, postings): (Option<u64>, Option<u64>, Vec<Vec<u64>>) = {
-            let mut values: Vec<redis::Value> = pipe.query(con)?;
-            if values.len() != 2 + fp.anchors.len() {
-                return Err(redis::RedisError::from((redis::ErrorKind::Client, "unexpected pipeline reply length")));
+        for (a, keys) in fp.anchors.iter().zip(&anchor_keys) {
+            for k in keys {
+                pipe.hget(k, &a.to_be_bytes()[..]);
             }
-            let rest = values.split_off(2);
-            let mut head = values.into_iter();
-            let seq = redis::from_redis_value(head.next().unwrap_or(redis::Value::Nil))?;
-            let exact = redis::from_redis_value(head.next().unwrap_or(redis::Value::Nil))?;
-            let postings = rest.into_iter().map(redis::from_redis_value).collect::<Result<_, _>>()?;
-            (seq, exact, postings)
+        }
+        let mut values: Vec<Option<Vec<u8>>> = pipe.query(con)?;
+        if values.len() != 3 + 2 * fp.anchors.len() {
+            return Err(redis::RedisError::from((redis::ErrorKind::Client, "unexpected pipeline reply length")));
+        }
+        let mut values = values.drain(..);
+        let seen: u64 = parse_ids(values.next().flatten()).first().copied().unwrap_or(0);
+        let exact = {
+            let cur = parse_ids(values.next().flatten());
+            let prev = parse_ids(values.next().flatten());
+            cur.first().or(prev.first()).copied()
         };
-        let seen = seq.unwrap_or(0);
-        let mut snapshot = Snapshot { store: self, con, exact, postings: fp.anchors.iter().copied().zip(postings).collect(), error: None };
+        let mut postings = HashMap::with_capacity(fp.anchors.len());
+        for a in &fp.anchors {
+            let mut ids = parse_ids(values.next().flatten());
+            ids.extend(parse_ids(values.next().flatten()));
+            postings.insert(*a, ids);
+        }
+        // The anchors to index: the first ones under the cap, as read.
+        let indexed: Vec<usize> = fp
+            .anchors
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| postings.get(a).is_none_or(|ids| ids.len() < POSTING_CAP))
+            .map(|(i, _)| i)
+            .take(INDEXED_ANCHORS)
+            .collect();
+        let mut snapshot = Snapshot { store: self, con, exact, postings, error: None };
         let decision = self.matcher.decide(&mut snapshot, fp, key, now);
         if let Some(e) = snapshot.error.take() {
             return Err(e);
@@ -175,17 +290,31 @@ impl RedisStore {
         if decision != Decision::Insert {
             return Ok(Some(decision.verdict()));
         }
-        let entry = self.matcher.entry(fp, key, now);
+        let mut entry = self.matcher.entry(fp, key, now);
+        entry.fp.anchors = indexed.iter().map(|i| fp.anchors[*i]).collect();
         let expire_at = entry.stamp_unix.saturating_add(self.matcher.window_secs);
         let mut inv = self.insert.prepare_invoke();
         inv.key(self.key("seq", ""))
-            .key(self.exact_key(&fp.exact))
-            .key(self.key("art", key.article_id))
+            .key(&exact_keys[0])
+            .key(&exact_keys[1])
+            .key(&self.article_keys(key.article_id, gen)[0])
             .key(self.count_key(expire_at.div_euclid(DAY_SECONDS)));
-        for a in &fp.anchors {
-            inv.key(self.anchor_key(*a));
+        for keys in &anchor_keys {
+            inv.key(&keys[0]).key(&keys[1]);
         }
-        inv.arg(seen).arg(entry.encode()).arg(expire_at).arg(POSTING_CAP).arg(self.key("e", "")).arg(INDEXED_ANCHORS);
+        inv.arg(seen)
+            .arg(entry.encode())
+            .arg(expire_at)
+            .arg(self.key("e", ""))
+            .arg(exact_field)
+            .arg(key.article_id)
+            .arg(fp.anchors.len());
+        for a in &fp.anchors {
+            inv.arg(&a.to_be_bytes()[..]);
+        }
+        for i in &indexed {
+            inv.arg(i + 1);
+        }
         let id: i64 = inv.invoke(con)?;
         Ok((id >= 0).then_some(Verdict::Unique))
     }
@@ -215,7 +344,8 @@ impl Lookup for Snapshot<'_> {
     }
 
     fn entry(&mut self, id: u64) -> Result<Option<Entry>, DedupError> {
-        let got: redis::RedisResult<Option<Vec<u8>>> = redis::cmd("GET").arg(self.store.key("e", id)).query(self.con);
+        let (key, field) = self.store.record_key(id);
+        let got: redis::RedisResult<Option<Vec<u8>>> = redis::cmd("HGET").arg(key).arg(field).query(self.con);
         match got {
             Ok(Some(bytes)) => Entry::decode(&bytes).map(Some),
             Ok(None) => Ok(None),
@@ -240,21 +370,34 @@ impl DedupStore for RedisStore {
     }
 
     fn forget(&self, article_id: &str) -> Result<(), DedupError> {
+        let gen = self.generation((self.clock)());
+        let article_keys = self.article_keys(article_id, gen);
         self.with_con(|con| {
-            let ids: Vec<u64> = redis::cmd("SMEMBERS").arg(self.key("art", article_id)).query(con)?;
+            let mut ids = Vec::new();
+            for k in &article_keys {
+                ids.extend(parse_ids(redis::cmd("HGET").arg(k).arg(article_id).query(con)?));
+            }
             for id in ids {
-                let Some(bytes): Option<Vec<u8>> = redis::cmd("GET").arg(self.key("e", id)).query(con)? else { continue };
+                let (record_key, field) = self.record_key(id);
+                let Some(bytes): Option<Vec<u8>> = redis::cmd("HGET").arg(&record_key).arg(field).query(con)? else { continue };
                 let Ok(entry) = Entry::decode(&bytes) else { continue };
                 let expire_at = entry.stamp_unix.saturating_add(self.matcher.window_secs);
+                let exact_keys = self.exact_keys(&entry.fp.exact, gen);
                 let mut inv = self.forget.prepare_invoke();
-                inv.key(self.key("e", id))
-                    .key(self.exact_key(&entry.fp.exact))
-                    .key(self.key("art", article_id))
+                inv.key(&record_key)
+                    .key(&exact_keys[0])
+                    .key(&exact_keys[1])
+                    .key(&article_keys[0])
+                    .key(&article_keys[1])
                     .key(self.count_key(expire_at.div_euclid(DAY_SECONDS)));
                 for a in &entry.fp.anchors {
-                    inv.key(self.anchor_key(*a));
+                    let [cur, prev] = self.anchor_keys(*a, gen);
+                    inv.key(cur).key(prev);
                 }
-                inv.arg(id);
+                inv.arg(id).arg(field).arg(&entry.fp.exact[..EXACT_KEY_BYTES]).arg(article_id);
+                for a in &entry.fp.anchors {
+                    inv.arg(&a.to_be_bytes()[..]);
+                }
                 let _: i64 = inv.invoke(con)?;
             }
             Ok(())
