@@ -112,7 +112,12 @@ fn kafka_2000_articles_one_outcome_each_events_match_offline_and_sigterm_commits
     assert!(poison_free > 1900);
     assert!(!offline.is_empty(), "the generated stories yield events");
     assert_eq!(online.len(), offline.len(), "event count online vs offline");
-    assert!(online == offline, "events differ from `zhaoshang process`");
+    assert!(
+        online == offline,
+        "events differ from `zhaoshang process`; online only: {:?}; offline only: {:?}",
+        online.difference(&offline).take(2).collect::<Vec<_>>(),
+        offline.difference(&online).take(2).collect::<Vec<_>>()
+    );
     for r in &event_records {
         assert!(r.headers.contains_key("zhaoshang.source.topic") && r.headers.contains_key("zhaoshang.source.partition"));
         let ev = r.json();

@@ -16,6 +16,7 @@ use tracing::Instrument;
 use super::context::DaemonContext;
 use super::message::{self, Input};
 use super::offsets::Tp;
+use super::order::Ticket;
 use super::{RunError, Shared};
 
 type Kc = StreamConsumer<DaemonContext>;
@@ -142,11 +143,12 @@ fn start(shared: &Arc<Shared>, input: Arc<Input>, permit: OwnedSemaphorePermit) 
     shared.metrics.messages_consumed.with_label_values(&[&input.topic]).inc();
     shared.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).track(&input.topic, input.partition, input.offset);
     shared.metrics.in_flight.inc();
+    let ticket = shared.dedup_order.enter(&input.topic, input.partition, input.offset);
     let span = tracing::info_span!("message", topic = %input.topic, partition = input.partition, offset = input.offset);
     let shared = shared.clone();
     tokio::spawn(
         async move {
-            handle(&shared, &input).await;
+            handle(&shared, &input, ticket).await;
             // Only now — every output acknowledged — may the offset be committed.
             shared.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).done(&input.topic, input.partition, input.offset);
             shared.metrics.in_flight.dec();
@@ -158,11 +160,14 @@ fn start(shared: &Arc<Shared>, input: Arc<Input>, permit: OwnedSemaphorePermit) 
 
 /// Process and produce with retries; on exhaustion, DLQ. Returns once the
 /// message is fully accounted for on the broker.
-async fn handle(shared: &Arc<Shared>, input: &Arc<Input>) {
+async fn handle(shared: &Arc<Shared>, input: &Arc<Input>, ticket: Ticket) {
     let k = &shared.kafka;
     let mut attempt = 0u32;
+    // Only the first try keeps the partition's dedup order: a retry (the
+    // store failed) must not hold up the messages behind it.
+    let mut ticket = Some(ticket);
     let processed = loop {
-        match message::process(shared, input).await {
+        match message::process(shared, input, ticket.take()).await {
             Ok(Ok(p)) => break p,
             Ok(Err(e)) => {
                 shared.metrics.dedup_store_errors.with_label_values(&[shared.store.backend(), "failed"]).inc();

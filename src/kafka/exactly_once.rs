@@ -30,6 +30,7 @@ use tracing::Instrument;
 use super::context::DaemonContext;
 use super::message::{self, Input};
 use super::offsets::Tp;
+use super::order::Ticket;
 use super::{RunError, Shared};
 use crate::pipeline::Processed;
 
@@ -280,12 +281,13 @@ fn spawn(shared: &Arc<Shared>, input: Arc<Input>, attempts: &Attempts) -> Task {
     shared.metrics.messages_consumed.with_label_values(&[&input.topic]).inc();
     let span = tracing::info_span!("message", topic = %input.topic, partition = input.partition, offset = input.offset);
     let exhausted = attempts.exhausted(&(input.topic.clone(), input.partition, input.offset), shared.kafka.max_retries).map(str::to_owned);
+    let ticket = exhausted.is_none().then(|| shared.dedup_order.enter(&input.topic, input.partition, input.offset));
     let shared = shared.clone();
     tokio::spawn(
         async move {
             shared.metrics.in_flight.inc();
             let r = match exhausted {
-                None => handle(&shared, input).await,
+                None => handle(&shared, input, ticket).await,
                 Some(error) => dead_letter(&shared, input, &error).await,
             };
             shared.metrics.in_flight.dec();
@@ -295,9 +297,9 @@ fn spawn(shared: &Arc<Shared>, input: Arc<Input>, attempts: &Attempts) -> Task {
     )
 }
 
-async fn handle(shared: &Arc<Shared>, input: Arc<Input>) -> Result<Done, Failed> {
+async fn handle(shared: &Arc<Shared>, input: Arc<Input>, ticket: Option<Ticket>) -> Result<Done, Failed> {
     let fail = |input: &Arc<Input>, error: String, inserted: Option<String>, permanent: bool| Failed { input: Some(input.clone()), error, inserted, permanent };
-    let processed = match message::process(shared, &input).await {
+    let processed = match message::process(shared, &input, ticket).await {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => {
             shared.metrics.dedup_store_errors.with_label_values(&[shared.store.backend(), "failed"]).inc();

@@ -14,7 +14,9 @@ use super::Shared;
 use crate::dedup::DedupError;
 use crate::event::{OutcomeKind, OutcomeRecord, SourceRef, OUTCOME_SCHEMA};
 use crate::metrics::DLQ_RETRIES_EXHAUSTED;
-use crate::pipeline::Processed;
+use crate::decode::Rejection;
+use crate::pipeline::{Prepared, Processed, StageTimings};
+use super::order::Ticket;
 
 /// Header names on output records. Part of the output contract.
 pub const H_SOURCE_TOPIC: &str = "zhaoshang.source.topic";
@@ -54,6 +56,11 @@ impl Input {
         }
     }
 
+    /// The message key as the article id to use when the envelope has none.
+    fn id_hint(&self) -> Option<&str> {
+        self.key.as_deref().and_then(|k| std::str::from_utf8(k).ok()).filter(|k| !k.is_empty())
+    }
+
     /// The id to report when the article's own id is not known: the
     /// message key, else a hash of the payload.
     pub fn fallback_id(&self) -> String {
@@ -87,19 +94,39 @@ pub struct OutRecord {
 }
 
 /// The pipeline on the blocking pool: it is CPU-bound and must not stall
-/// the runtime's workers (which drive the consumer and the producer).
-pub async fn process(shared: &Arc<Shared>, input: &Arc<Input>) -> Result<Result<Processed, DedupError>, tokio::task::JoinError> {
+/// the runtime's workers (which drive the consumer and the producer). With
+/// a `ticket`, the dedup check waits for the partition's earlier messages
+/// (see [`super::order`]); the wait is on the async side, between the two
+/// blocking halves, so waiting never holds a blocking thread.
+pub async fn process(shared: &Arc<Shared>, input: &Arc<Input>, ticket: Option<Ticket>) -> Result<Result<Processed, DedupError>, tokio::task::JoinError> {
     let (s, i) = (shared.clone(), input.clone());
-    tokio::task::spawn_blocking(move || {
-        let id_hint = i.key.as_deref().and_then(|k| std::str::from_utf8(k).ok()).filter(|k| !k.is_empty());
-        let now = chrono::Utc::now().timestamp();
-        let r = s.pipeline.process(&i.payload, id_hint, Some(i.source()), s.store.as_ref(), s.store_failure, now);
-        if r.as_ref().is_ok_and(inserted_in_store) {
-            s.store_sync.inserted();
-        }
-        r
+    let Some(ticket) = ticket else {
+        return tokio::task::spawn_blocking(move || {
+            let mut timings = StageTimings::default();
+            let prepared = s.pipeline.prepare(&i.payload, i.id_hint(), &mut timings);
+            finish(&s, &i, prepared, timings, || {})
+        })
+        .await;
+    };
+    let (prepared, timings) = tokio::task::spawn_blocking(move || {
+        let mut timings = StageTimings::default();
+        (s.pipeline.prepare(&i.payload, i.id_hint(), &mut timings), timings)
     })
-    .await
+    .await?;
+    if prepared.is_ok() {
+        ticket.turn().await;
+    }
+    let (s, i) = (shared.clone(), input.clone());
+    tokio::task::spawn_blocking(move || finish(&s, &i, prepared, timings, move || drop(ticket))).await
+}
+
+fn finish(s: &Shared, i: &Input, prepared: Result<Prepared, Rejection>, timings: StageTimings, deduped: impl FnOnce()) -> Result<Processed, DedupError> {
+    let now = chrono::Utc::now().timestamp();
+    let r = s.pipeline.process_prepared(prepared, timings, Some(i.source()), s.store.as_ref(), s.store_failure, now, deduped);
+    if r.as_ref().is_ok_and(inserted_in_store) {
+        s.store_sync.inserted();
+    }
+    r
 }
 
 /// Events, then the outcome record, then (for a rejected input) the DLQ record.

@@ -18,6 +18,7 @@ pub mod context;
 pub mod exactly_once;
 pub mod message;
 pub mod offsets;
+pub mod order;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -108,6 +109,7 @@ pub struct Shared {
     pub pipeline: Pipeline,
     pub store: Arc<dyn DedupStore>,
     pub store_sync: Arc<StoreSync>,
+    pub dedup_order: Arc<order::DedupOrder>,
     pub store_failure: StoreFailure,
     pub producer: FutureProducer,
     pub metrics: Metrics,
@@ -175,7 +177,7 @@ pub async fn run(config: Config, store: Arc<dyn DedupStore>, shutdown: impl Futu
         RedisFailurePolicy::Fail => StoreFailure::Fail,
         RedisFailurePolicy::Pass => StoreFailure::Pass,
     };
-    let shared = Arc::new(Shared { pipeline, store, store_sync, store_failure, producer, metrics, kafka: config.kafka.clone(), tracker });
+    let shared = Arc::new(Shared { pipeline, store, store_sync, dedup_order: Arc::default(), store_failure, producer, metrics, kafka: config.kafka.clone(), tracker });
     let result = match config.delivery {
         Delivery::AtLeastOnce => at_least_once::run(shared.clone(), consumer.clone(), shutdown).await,
         Delivery::ExactlyOnce => exactly_once::run(shared.clone(), consumer.clone(), shutdown).await,
