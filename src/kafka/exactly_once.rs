@@ -43,7 +43,7 @@ struct Done {
 }
 
 enum DoneKind {
-    Processed { processed: Processed, produce_time: Duration },
+    Processed { processed: Box<Processed>, produce_time: Duration },
     /// Its retries ran out: the DLQ record and a `rejected` outcome instead.
     DeadLettered,
 }
@@ -316,7 +316,7 @@ async fn handle(shared: &Arc<Shared>, input: Arc<Input>, ticket: Option<Ticket>)
     if let Err(e) = message::produce(shared, &mut records).await {
         return Err(fail(&input, e.to_string(), inserted, message::is_permanent(&e)));
     }
-    Ok(Done { input, result: DoneKind::Processed { processed, produce_time: started.elapsed() } })
+    Ok(Done { input, result: DoneKind::Processed { processed: Box::new(processed), produce_time: started.elapsed() } })
 }
 
 /// The DLQ record and `rejected` outcome of an input whose tries ran out.
