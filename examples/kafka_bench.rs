@@ -2,8 +2,11 @@
 //!
 //!   kafka_bench fill BROKERS TOPIC COUNT PARTITIONS   create TOPIC, write COUNT generated articles
 //!   kafka_bench raw BROKERS TOPIC COUNT               the baseline: a plain consumer that reads and discards
+//!   kafka_bench jsonl - FILE COUNT                    the same stream's well-formed inputs as JSON lines,
+//!                                                     for `zhaoshang process` (the pipeline's CPU without Kafka)
 //!
-//! `raw` prints `raw_msgs_per_s=<rate>` measured from the first message to the COUNT-th.
+//! `raw` prints `raw_msgs_per_s=<rate>` measured from the first message to the COUNT-th, and
+//! `raw_cpu_ms_per_msg=<ms>`: this process's CPU (utime+stime) over the same interval per message.
 
 #[path = "../tests/support/articles.rs"]
 mod articles;
@@ -24,6 +27,7 @@ fn main() -> anyhow::Result<()> {
     match cmd.as_str() {
         "fill" => fill(&brokers, &topic, count, arg(4)?.parse()?),
         "raw" => raw(&brokers, &topic, count),
+        "jsonl" => jsonl(&topic, count),
         other => anyhow::bail!("unknown command {other}"),
     }
 }
@@ -55,9 +59,35 @@ fn fill(brokers: &str, topic: &str, count: usize, partitions: i32) -> anyhow::Re
             }
         }
         let bytes: usize = stream.iter().map(|(m, _)| m.payload.len()).sum();
-        println!("filled {topic} with {count} messages ({} MB) in {:.1} s", bytes / 1_000_000, started.elapsed().as_secs_f64());
+        let mut sizes: Vec<usize> = stream.iter().map(|(m, _)| m.payload.len()).collect();
+        sizes.sort_unstable();
+        println!(
+            "filled {topic} with {count} messages ({} MB; payload mean {} B, median {} B) in {:.1} s",
+            bytes / 1_000_000,
+            bytes / count.max(1),
+            sizes.get(sizes.len() / 2).copied().unwrap_or(0),
+            started.elapsed().as_secs_f64()
+        );
         Ok(())
     })
+}
+
+/// Same generator and parameters as `fill`; poison is left out (it is not
+/// one JSON line) and so are the oversize inputs.
+fn jsonl(path: &str, count: usize) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut n = 0usize;
+    for (m, poison) in articles::stream(count, 200, 500, 500_000) {
+        if poison.is_none() {
+            out.write_all(&m.payload)?;
+            out.write_all(b"\n")?;
+            n += 1;
+        }
+    }
+    out.flush()?;
+    println!("wrote {n} inputs to {path}");
+    Ok(())
 }
 
 fn raw(brokers: &str, topic: &str, count: usize) -> anyhow::Result<()> {
@@ -73,17 +103,36 @@ fn raw(brokers: &str, topic: &str, count: usize) -> anyhow::Result<()> {
     consumer.subscribe(&[topic])?;
     let deadline = Instant::now() + Duration::from_secs(600);
     let mut first: Option<Instant> = None;
+    let mut cpu0 = 0.0;
     let mut n = 0usize;
     let mut bytes = 0usize;
     while n < count && Instant::now() < deadline {
         if let Some(m) = consumer.poll(Duration::from_millis(100)) {
             let m = m?;
-            first.get_or_insert_with(Instant::now);
+            if first.is_none() {
+                first = Some(Instant::now());
+                cpu0 = cpu_seconds();
+            }
             bytes += m.payload().map_or(0, <[u8]>::len);
             n += 1;
         }
     }
     let secs = first.map_or(0.0, |f| f.elapsed().as_secs_f64());
-    println!("raw_msgs={n} raw_seconds={secs:.3} raw_msgs_per_s={:.0} raw_mb_per_s={:.1}", n as f64 / secs, bytes as f64 / secs / 1e6);
+    let cpu_ms = 1000.0 * (cpu_seconds() - cpu0) / n.max(1) as f64;
+    println!(
+        "raw_msgs={n} raw_seconds={secs:.3} raw_msgs_per_s={:.0} raw_mb_per_s={:.1} raw_cpu_ms_per_msg={cpu_ms:.4}",
+        n as f64 / secs,
+        bytes as f64 / secs / 1e6
+    );
     Ok(())
+}
+
+/// CPU seconds (user + system) this process has used: fields 14 and 15 of
+/// /proc/self/stat, in clock ticks (100 per second on Linux).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }

@@ -8,13 +8,19 @@
 #   alo   — `zhaoshang run`, delivery=at_least_once;
 #   eos   — `zhaoshang run`, delivery=exactly_once (transactions).
 # Rates are articles/s from the first consumed message to the last outcome, read off /metrics;
-# peak RSS is VmHWM of the daemon process.
+# peak RSS is VmHWM of the daemon process. Because the machine is shared, wall rates move with the
+# load; the CPU figures do not: ms of CPU (utime+stime from /proc/PID/stat) per article, for the
+# daemon over the same interval and for the raw consumer. Compare them with the pipeline's own CPU
+# per article (scripts/bench-pipeline.sh --one-pass: 1000 / its articles/s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT="${1:-100000}"
 BROKERS="${ZHAOSHANG_BENCH_KAFKA:-$(scripts/services/tansu.sh url)}"
 WORK="$PWD/.work/bench-kafka"
 DEDUP="${ZHAOSHANG_BENCH_DEDUP:-embedded}"
+# The broker runs on the same cores: its CPU over each run is printed too (tansu's pid file, or
+# ZHAOSHANG_BENCH_BROKER_PID for another broker).
+BROKER_PID="${ZHAOSHANG_BENCH_BROKER_PID:-$(cat .work/tansu/tansu.pid 2>/dev/null || echo 0)}"
 mkdir -p "$WORK"
 
 cargo build --quiet --release --bin zhaoshang --example kafka_bench
@@ -29,13 +35,16 @@ echo "== raw consume"
 RAW_LINE=$("$TOOL" raw "$BROKERS" "$TOPIC" "$COUNT")
 echo "$RAW_LINE"
 RAW_RATE=$(sed -n 's/.*raw_msgs_per_s=\([0-9.]*\).*/\1/p' <<<"$RAW_LINE")
+RAW_CPU=$(sed -n 's/.*raw_cpu_ms_per_msg=\([0-9.]*\).*/\1/p' <<<"$RAW_LINE")
 
 now() { date +%s.%N; }
+# CPU seconds (user + system) the process has used so far.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 scrape() { curl -fsS "http://$1/metrics" 2>/dev/null || true; }
 sum_metric() { awk -v n="$1" 'index($0, n) == 1 { s += $NF } END { printf "%d", s }'; }
 
 run_daemon() {
-  local mode=$1 port addr pid t0="" t1="" consumed=0 done=0 body rss deadline
+  local mode=$1 port addr pid t0="" t1="" c0=0 c1=0 b0=0 b1=0 consumed=0 done=0 body rss deadline
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   addr="127.0.0.1:$port"
   rm -rf "$WORK/state-$mode"
@@ -52,19 +61,25 @@ run_daemon() {
     body=$(scrape "$addr")
     consumed=$(sum_metric zhaoshang_messages_consumed_total <<<"$body")
     done=$(sum_metric 'zhaoshang_outcomes_total{' <<<"$body")
-    if [ -z "$t0" ] && [ "$consumed" -gt 0 ]; then t0=$(now); fi
+    if [ -z "$t0" ] && [ "$consumed" -gt 0 ]; then t0=$(now); c0=$(cpu_s "$pid"); b0=$(cpu_s "$BROKER_PID"); fi
     sleep 0.2
   done
   t1=$(now)
+  c1=$(cpu_s "$pid")
+  b1=$(cpu_s "$BROKER_PID")
   rss=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" || true
   if [ "$done" -lt "$COUNT" ]; then echo "$mode: only $done of $COUNT outcomes (see $WORK/$mode.log)"; return; fi
-  python3 - "$mode" "$COUNT" "$t0" "$t1" "$RAW_RATE" "$rss" "$DEDUP" <<'PY'
+  python3 - "$mode" "$COUNT" "$t0" "$t1" "$RAW_RATE" "$rss" "$DEDUP" "$c0" "$c1" "$RAW_CPU" "$b0" "$b1" <<'PY'
 import sys
 mode, n, t0, t1, raw, rss = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+c0, c1, raw_cpu = float(sys.argv[8]), float(sys.argv[9]), float(sys.argv[10])
+broker_ms = 1000 * (float(sys.argv[12]) - float(sys.argv[11])) / n
 rate = n / (t1 - t0)
+cpu_ms = 1000 * (c1 - c0) / n
 print(f"{mode} (dedup {sys.argv[7]}): {n} articles in {t1 - t0:.1f} s = {rate:.0f} articles/s, {100 * rate / raw:.1f}% of raw ({raw:.0f}/s), peak RSS {rss / 1024:.0f} MiB")
+print(f"{mode} cpu: {c1 - c0:.1f} s = {cpu_ms:.3f} ms CPU per article (raw consumer {raw_cpu:.3f} ms); {1000 / cpu_ms:.0f} articles per CPU-second; broker {broker_ms:.3f} ms CPU per article")
 PY
 }
 

@@ -100,7 +100,26 @@ impl Pipeline {
         now_unix: i64,
     ) -> Result<Processed, DedupError> {
         let mut timings = StageTimings::default();
-        let prepared = match self.prepare(bytes, id_hint, &mut timings) {
+        let prepared = self.prepare(bytes, id_hint, &mut timings);
+        self.process_prepared(prepared, timings, source, store, on_store_failure, now_unix, || {})
+    }
+
+    /// [`Self::process`] after `prepare`. `deduped` runs as soon as the
+    /// dedup check is done: the daemon prepares and extracts messages
+    /// concurrently but lets one partition's dedup checks through in offset
+    /// order, so the first copy of a story is the one kept, as offline.
+    #[allow(clippy::too_many_arguments)]
+    pub fn process_prepared(
+        &self,
+        prepared: Result<Prepared, Rejection>,
+        mut timings: StageTimings,
+        source: Option<SourceRef>,
+        store: &dyn DedupStore,
+        on_store_failure: StoreFailure,
+        now_unix: i64,
+        deduped: impl FnOnce(),
+    ) -> Result<Processed, DedupError> {
+        let prepared = match prepared {
             Ok(p) => p,
             Err(rejection) => {
                 let outcome = outcome_record(&rejection.article_id, source, OutcomeKind::Rejected, 0);
@@ -117,6 +136,7 @@ impl Pipeline {
         let t = Instant::now();
         let verdict = store.check_and_insert(&prepared.fingerprint, &key);
         timings.dedup = t.elapsed();
+        deduped();
         let (verdict, dedup_bypassed) = match verdict {
             Ok(v) => (v, None),
             Err(e) if on_store_failure == StoreFailure::Pass => (Verdict::Unique, Some(e.to_string())),

@@ -117,7 +117,7 @@ fn kafka_sigkill_exactly_once_read_committed_sees_each_event_once() {
     env.push(("ZHAOSHANG__KAFKA__PROPERTIES__GROUP_INSTANCE_ID".into(), unique("ze-replica")));
     env.push(("ZHAOSHANG__KAFKA__MAX_IN_FLIGHT".into(), "100".into()));
     let read = || read_topic(&brokers, outcomes, true, Duration::from_secs(30), Duration::from_millis(500), |r| r.len() >= N);
-    let mut d = kill_and_restart(&env, dir.path(), 3, 7, || outcome_counts(&read()).len() >= N);
+    let mut d = kill_and_restart(&env, dir.path(), 5, 7, || outcome_counts(&read()).len() >= N);
     d.signal("TERM");
     assert_eq!(d.wait(Duration::from_secs(40)), Some(0), "{}", d.log_text());
 

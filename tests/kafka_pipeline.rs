@@ -112,7 +112,12 @@ fn kafka_2000_articles_one_outcome_each_events_match_offline_and_sigterm_commits
     assert!(poison_free > 1900);
     assert!(!offline.is_empty(), "the generated stories yield events");
     assert_eq!(online.len(), offline.len(), "event count online vs offline");
-    assert!(online == offline, "events differ from `zhaoshang process`");
+    assert!(
+        online == offline,
+        "events differ from `zhaoshang process`; online only: {:?}; offline only: {:?}",
+        online.difference(&offline).take(2).collect::<Vec<_>>(),
+        offline.difference(&online).take(2).collect::<Vec<_>>()
+    );
     for r in &event_records {
         assert!(r.headers.contains_key("zhaoshang.source.topic") && r.headers.contains_key("zhaoshang.source.partition"));
         let ev = r.json();
@@ -151,4 +156,136 @@ fn canonical(line: &str) -> String {
 
 fn tail(log: &str) -> String {
     log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+}
+
+/// Exactly-once against noida-db (scripts/services/noida.sh, the broker
+/// here whose transactions are right): inputs whose outcome record is larger
+/// than the producer accepts (`message.max.bytes`; their article id alone is
+/// 60 kB) abort their transaction every time. Each one must end in the DLQ —
+/// raw bytes, reason and origin headers, committed with its offset — while
+/// the daemon keeps running, every other input is processed once, and the
+/// group's offsets reach the end of the input topic.
+#[test]
+fn kafka_exactly_once_persistently_failing_message_goes_to_dlq_and_partition_moves_on() {
+    let Some(brokers) = service("ZHAOSHANG_TEST_KAFKA_EOS", "kafka_pipeline exactly-once DLQ") else { return };
+    const N: usize = 400;
+    const LIMIT: usize = 100_000;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (input, events, outcomes, dlq) = (unique("zd-in"), unique("zd-events"), unique("zd-outcomes"), unique("zd-dlq"));
+    rt.block_on(create_topics(&brokers, &[(&input, 2), (&events, 2), (&outcomes, 2), (&dlq, 1)]));
+    let mut msgs: Vec<Msg> = articles::stream(N, 40, N + 1, 1).into_iter().map(|(m, _)| m).collect();
+    let huge: Vec<Msg> = [60, 210, 333]
+        .iter()
+        .map(|&i| {
+            let (title, body) = articles::article(10_000 + i);
+            // The id once in the input, twice (key and body) in its outcome record.
+            let id = format!("huge-{i}-{}", "x".repeat(60_000));
+            let payload = serde_json::to_vec(&serde_json::json!({ "id": id, "title": title, "content": body })).unwrap();
+            Msg { key: Some(format!("huge-{i}")), payload }
+        })
+        .collect();
+    for (n, m) in huge.iter().enumerate() {
+        msgs.insert(60 + n * 150, m.clone());
+    }
+    assert!(huge.iter().all(|m| m.payload.len() < LIMIT), "the inputs themselves fit");
+    rt.block_on(produce(&brokers, &input, &msgs));
+    let total = msgs.len();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = base_env(&brokers, &unique("zd-group"), &input, &events, &outcomes, &dlq);
+    env.retain(|(k, _)| k != "ZHAOSHANG__KAFKA__PROPERTIES__MESSAGE_MAX_BYTES");
+    env.extend(
+        [
+            ("ZHAOSHANG__KAFKA__PROPERTIES__MESSAGE_MAX_BYTES", LIMIT.to_string()),
+            ("ZHAOSHANG__DELIVERY", "exactly_once".to_owned()),
+            ("ZHAOSHANG__KAFKA__TRANSACTIONAL_ID", unique("zd-txn")),
+            ("ZHAOSHANG__KAFKA__COMMIT_INTERVAL_MS", "300".to_owned()),
+            ("ZHAOSHANG__KAFKA__MAX_IN_FLIGHT", "64".to_owned()),
+            ("ZHAOSHANG__KAFKA__MAX_RETRIES", "2".to_owned()),
+            ("ZHAOSHANG__KAFKA__RETRY_BACKOFF_MS", "50".to_owned()),
+        ]
+        .map(|(k, v)| (k.to_owned(), v)),
+    );
+    let mut daemon = Daemon::start(&env, &dir.path().join("run.log"));
+    assert!(daemon.wait_ready(Duration::from_secs(60)), "daemon not ready:\n{}", daemon.log_text());
+
+    // Wait on the daemon's own count (it counts an outcome once its
+    // transaction commits), then read: a read_committed reader that starts
+    // on noida-db while the first transactions abort can stall (seen here).
+    let started = std::time::Instant::now();
+    let committed_outcomes = |m: &str| -> f64 {
+        ["events", "irrelevant", "duplicate", "rejected"].iter().filter_map(|o| metric(m, &format!("zhaoshang_outcomes_total{{outcome=\"{o}\"}}"))).sum()
+    };
+    while committed_outcomes(&daemon.metrics()) < total as f64 && started.elapsed() < Duration::from_secs(180) {
+        assert_eq!(daemon.child.try_wait().ok().flatten(), None, "the daemon keeps running; log:\n{}", tail(&daemon.log_text()));
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert_eq!(daemon.child.try_wait().ok().flatten(), None, "the daemon keeps running; log:\n{}", tail(&daemon.log_text()));
+    let got = read_topic(&brokers, &outcomes, true, Duration::from_secs(60), Duration::from_secs(2), |r| r.len() >= total);
+    let by_source = outcomes_by_source(&got);
+    assert_eq!(got.len(), total, "one committed outcome per input; log:\n{}", tail(&daemon.log_text()));
+    assert_eq!(by_source.len(), total);
+    let rejected: Vec<&serde_json::Value> = by_source.values().filter(|o| o["outcome"] == "rejected").collect();
+    assert_eq!(rejected.len(), huge.len(), "only the oversized inputs are rejected: {rejected:?}");
+    for o in &rejected {
+        let reason = o["reason"].as_str().unwrap_or_default();
+        assert!(reason.starts_with("retries_exhausted: ") && reason.to_lowercase().contains("too large"), "{reason}");
+        assert!(o["article_id"].as_str().is_some_and(|id| id.starts_with("huge-")), "{o}");
+    }
+
+    // The DLQ holds each of them once, raw, with reason and origin.
+    let dlq_records = read_topic(&brokers, &dlq, true, Duration::from_secs(30), Duration::from_secs(1), |r| r.len() >= huge.len());
+    assert_eq!(dlq_records.len(), huge.len(), "one committed DLQ record per failing input");
+    for r in &dlq_records {
+        let key = String::from_utf8(r.key.clone().unwrap_or_default()).unwrap();
+        let original = huge.iter().find(|m| m.key.as_deref() == Some(key.as_str())).expect("a failing input");
+        assert_eq!(r.payload, original.payload, "DLQ carries the raw input of {key}");
+        assert_eq!(r.headers.get("zhaoshang.dlq.reason").map(String::as_str), Some("retries_exhausted"));
+        assert!(r.headers.get("zhaoshang.dlq.detail").is_some_and(|d| d.to_lowercase().contains("too large")), "{:?}", r.headers);
+        let offset: i64 = r.headers["zhaoshang.source.offset"].parse().unwrap();
+        let partition: i64 = r.headers["zhaoshang.source.partition"].parse().unwrap();
+        assert_eq!(by_source[&(partition, offset)]["outcome"], "rejected", "the DLQ record names its input");
+    }
+
+    // Everything else went through once, with its events.
+    let event_records = read_topic(&brokers, &events, true, Duration::from_secs(60), Duration::from_secs(2), |_| true);
+    assert!(!event_records.is_empty());
+    let mut event_ids = BTreeSet::new();
+    for r in &event_records {
+        let ev = r.json();
+        assert!(!ev["article"]["id"].as_str().unwrap_or_default().starts_with("huge-"), "no event of an aborted input is visible");
+        assert!(event_ids.insert(ev["event_id"].as_str().unwrap_or_default().to_owned()), "event seen twice");
+    }
+    let m = daemon.metrics();
+    assert_eq!(metric(&m, "zhaoshang_dlq_messages_total{reason=\"retries_exhausted\"}"), Some(huge.len() as f64), "{m}");
+
+    // SIGTERM: exit 0, and the group's committed offsets reach the end of the input.
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait(Duration::from_secs(40)), Some(0), "log:\n{}", tail(&daemon.log_text()));
+    let group = env.iter().find(|(k, _)| k == "ZHAOSHANG__KAFKA__GROUP_ID").map(|(_, v)| v.clone()).unwrap();
+    let (committed, ends) = committed_and_end_offsets(&brokers, &group, &input);
+    assert_eq!(committed, ends, "committed offsets per partition vs the end of the input topic");
+}
+
+/// The group's committed offset and the high watermark of each partition of `topic`.
+fn committed_and_end_offsets(brokers: &str, group: &str, topic: &str) -> (Vec<i64>, Vec<i64>) {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::{Offset, TopicPartitionList};
+    let c: BaseConsumer = rdkafka::ClientConfig::new().set("bootstrap.servers", brokers).set("group.id", group).create().unwrap();
+    let meta = c.fetch_metadata(Some(topic), Duration::from_secs(10)).unwrap();
+    let partitions: Vec<i32> = meta.topics()[0].partitions().iter().map(|p| p.id()).collect();
+    let mut tpl = TopicPartitionList::new();
+    for p in &partitions {
+        tpl.add_partition(topic, *p);
+    }
+    let committed = c.committed_offsets(tpl, Duration::from_secs(10)).unwrap();
+    let committed = partitions
+        .iter()
+        .map(|p| match committed.find_partition(topic, *p).map(|e| e.offset()) {
+            Some(Offset::Offset(o)) => o,
+            _ => -1,
+        })
+        .collect();
+    let ends = partitions.iter().map(|p| c.fetch_watermarks(topic, *p, Duration::from_secs(10)).unwrap().1).collect();
+    (committed, ends)
 }

@@ -15,8 +15,9 @@ use tracing::Instrument;
 
 use super::context::DaemonContext;
 use super::message::{self, Input};
+use super::offsets::Tp;
+use super::order::Ticket;
 use super::{RunError, Shared};
-use crate::metrics::DLQ_RETRIES_EXHAUSTED;
 
 type Kc = StreamConsumer<DaemonContext>;
 
@@ -36,7 +37,7 @@ pub async fn run(shared: Arc<Shared>, consumer: Arc<Kc>, shutdown: impl Future<O
         tokio::select! {
             biased;
             () = &mut shutdown => break,
-            _ = commit_tick.tick() => commit(&shared, &consumer, CommitMode::Async),
+            _ = commit_tick.tick() => commit_acknowledged(&shared, &consumer).await,
             _ = store_tick.tick() => update_store_gauge(&shared).await,
             (permit, received) = next => {
                 let Ok(permit) = permit else { break };
@@ -80,7 +81,9 @@ async fn drain(shared: &Arc<Shared>, consumer: &Arc<Kc>, permits: &Arc<Semaphore
     }
     let (s, c) = (shared.clone(), consumer.clone());
     let _ = tokio::task::spawn_blocking(move || {
-        commit(&s, &c, CommitMode::Sync);
+        let offsets = take_committable(&s);
+        let flushed = s.store_sync.flush().is_ok();
+        commit(&s, &c, offsets, flushed, CommitMode::Sync);
         // Already committed: the revocation when the consumer closes has nothing left to wait for.
         s.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     })
@@ -88,8 +91,26 @@ async fn drain(shared: &Arc<Shared>, consumer: &Arc<Kc>, permits: &Arc<Semaphore
     tracing::info!(waited_ms = started.elapsed().as_millis() as u64, "drained and committed");
 }
 
-fn commit(shared: &Shared, consumer: &Kc, mode: CommitMode) {
-    let offsets = shared.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take_committable();
+/// The periodic commit: flush the dedup store on the blocking pool when
+/// needed, then commit without waiting for the broker's answer (the
+/// commit callback reports failures).
+async fn commit_acknowledged(shared: &Arc<Shared>, consumer: &Kc) {
+    let offsets = take_committable(shared);
+    if offsets.is_empty() {
+        return;
+    }
+    let s = shared.clone();
+    let flushed = !shared.store_sync.dirty() || matches!(tokio::task::spawn_blocking(move || s.store_sync.flush()).await, Ok(Ok(())));
+    commit(shared, consumer, offsets, flushed, CommitMode::Async);
+}
+
+fn take_committable(shared: &Shared) -> Vec<(Tp, i64)> {
+    shared.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take_committable()
+}
+
+/// Commit `offsets` (taken from the tracker) if the dedup entries of their
+/// messages are durable (`flushed`); otherwise offer them again next time.
+fn commit(shared: &Shared, consumer: &Kc, offsets: Vec<(Tp, i64)>, flushed: bool, mode: CommitMode) {
     if offsets.is_empty() {
         return;
     }
@@ -97,7 +118,8 @@ fn commit(shared: &Shared, consumer: &Kc, mode: CommitMode) {
     for ((topic, partition), offset) in &offsets {
         let _ = tpl.add_partition_offset(topic, *partition, Offset::Offset(*offset));
     }
-    if let Err(e) = consumer.commit(&tpl, mode) {
+    let result = if flushed { consumer.commit(&tpl, mode).map_err(|e| e.to_string()) } else { Err("the dedup store could not be flushed".to_owned()) };
+    if let Err(e) = result {
         shared.metrics.commit_failures.inc();
         tracing::warn!(error = %e, "offset commit failed; will retry");
         let mut t = shared.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -121,11 +143,12 @@ fn start(shared: &Arc<Shared>, input: Arc<Input>, permit: OwnedSemaphorePermit) 
     shared.metrics.messages_consumed.with_label_values(&[&input.topic]).inc();
     shared.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).track(&input.topic, input.partition, input.offset);
     shared.metrics.in_flight.inc();
+    let ticket = shared.dedup_order.enter(&input.topic, input.partition, input.offset);
     let span = tracing::info_span!("message", topic = %input.topic, partition = input.partition, offset = input.offset);
     let shared = shared.clone();
     tokio::spawn(
         async move {
-            handle(&shared, &input).await;
+            handle(&shared, &input, ticket).await;
             // Only now — every output acknowledged — may the offset be committed.
             shared.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).done(&input.topic, input.partition, input.offset);
             shared.metrics.in_flight.dec();
@@ -137,16 +160,19 @@ fn start(shared: &Arc<Shared>, input: Arc<Input>, permit: OwnedSemaphorePermit) 
 
 /// Process and produce with retries; on exhaustion, DLQ. Returns once the
 /// message is fully accounted for on the broker.
-async fn handle(shared: &Arc<Shared>, input: &Arc<Input>) {
+async fn handle(shared: &Arc<Shared>, input: &Arc<Input>, ticket: Ticket) {
     let k = &shared.kafka;
     let mut attempt = 0u32;
+    // Only the first try keeps the partition's dedup order: a retry (the
+    // store failed) must not hold up the messages behind it.
+    let mut ticket = Some(ticket);
     let processed = loop {
-        match message::process(shared, input).await {
+        match message::process(shared, input, ticket.take()).await {
             Ok(Ok(p)) => break p,
             Ok(Err(e)) => {
                 shared.metrics.dedup_store_errors.with_label_values(&[shared.store.backend(), "failed"]).inc();
                 if attempt >= k.max_retries {
-                    return exhaust(shared, input, &fallback_id(input), &e.to_string()).await;
+                    return exhaust(shared, input, &input.fallback_id(), &e.to_string()).await;
                 }
                 attempt += 1;
                 shared.metrics.retries.inc();
@@ -155,7 +181,7 @@ async fn handle(shared: &Arc<Shared>, input: &Arc<Input>) {
             }
             Err(e) => {
                 tracing::error!(error = %e, "pipeline failed on this input");
-                return exhaust(shared, input, &fallback_id(input), &format!("pipeline failed: {e}")).await;
+                return exhaust(shared, input, &input.fallback_id(), &format!("pipeline failed: {e}")).await;
             }
         }
     };
@@ -199,16 +225,5 @@ async fn exhaust(shared: &Arc<Shared>, input: &Input, article_id: &str, error: &
         tracing::error!(error = %e, attempt, "cannot write to the dead-letter topic; retrying");
         tokio::time::sleep(message::backoff(shared.kafka.retry_backoff_ms, attempt)).await;
     }
-    shared.metrics.dlq_messages.with_label_values(&[DLQ_RETRIES_EXHAUSTED]).inc();
-    shared.metrics.outcomes.with_label_values(&["rejected"]).inc();
-    message::observe_latency(shared, input);
-}
-
-fn fallback_id(input: &Input) -> String {
-    input
-        .key
-        .as_deref()
-        .and_then(|k| std::str::from_utf8(k).ok())
-        .filter(|k| !k.is_empty())
-        .map_or_else(|| crate::decode::fallback_id(&input.payload), str::to_owned)
+    message::count_exhausted(shared, input);
 }

@@ -16,6 +16,7 @@ use rdkafka::statistics::Statistics;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use super::offsets::{OffsetTracker, Tp};
+use super::StoreSync;
 use crate::config::Delivery;
 use crate::metrics::http::Health;
 use crate::metrics::Metrics;
@@ -24,6 +25,7 @@ pub struct DaemonContext {
     metrics: Metrics,
     health: Health,
     tracker: Arc<Mutex<OffsetTracker>>,
+    store_sync: Arc<StoreSync>,
     delivery: Delivery,
     grace: Duration,
     /// Exactly-once: set when partitions were revoked, so the open
@@ -32,8 +34,8 @@ pub struct DaemonContext {
 }
 
 impl DaemonContext {
-    pub fn new(metrics: Metrics, health: Health, tracker: Arc<Mutex<OffsetTracker>>, delivery: Delivery, grace: Duration) -> Self {
-        DaemonContext { metrics, health, tracker, delivery, grace, revoked: AtomicBool::new(false) }
+    pub fn new(metrics: Metrics, health: Health, tracker: Arc<Mutex<OffsetTracker>>, store_sync: Arc<StoreSync>, delivery: Delivery, grace: Duration) -> Self {
+        DaemonContext { metrics, health, tracker, store_sync, delivery, grace, revoked: AtomicBool::new(false) }
     }
 
     /// Whether a revocation happened since the last call (and clear it).
@@ -70,7 +72,11 @@ impl DaemonContext {
             for ((topic, partition), offset) in &offsets {
                 let _ = commit.add_partition_offset(topic, *partition, Offset::Offset(*offset));
             }
-            if let Err(e) = consumer.commit(&commit, CommitMode::Sync) {
+            // On the polling thread, off the async workers: flushing here is fine.
+            if let Err(e) = super::blocking(|| self.store_sync.flush()) {
+                self.metrics.commit_failures.inc();
+                tracing::warn!(error = %e, "dedup store flush failed; not committing the revoked partitions, their new owner will see these messages again");
+            } else if let Err(e) = consumer.commit(&commit, CommitMode::Sync) {
                 tracing::warn!(error = %e, "commit on revocation failed; the new owner will see these messages again");
             }
         }

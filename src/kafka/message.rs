@@ -10,11 +10,13 @@ use rdkafka::message::{BorrowedMessage, Header, Headers, OwnedHeaders};
 use rdkafka::producer::FutureRecord;
 use rdkafka::Message;
 
-use super::{Shared, MESSAGE_MAX_BYTES};
+use super::Shared;
 use crate::dedup::DedupError;
 use crate::event::{OutcomeKind, OutcomeRecord, SourceRef, OUTCOME_SCHEMA};
 use crate::metrics::DLQ_RETRIES_EXHAUSTED;
-use crate::pipeline::Processed;
+use crate::decode::Rejection;
+use crate::pipeline::{Prepared, Processed, StageTimings};
+use super::order::Ticket;
 
 /// Header names on output records. Part of the output contract.
 pub const H_SOURCE_TOPIC: &str = "zhaoshang.source.topic";
@@ -54,6 +56,21 @@ impl Input {
         }
     }
 
+    /// The message key as the article id to use when the envelope has none.
+    fn id_hint(&self) -> Option<&str> {
+        self.key.as_deref().and_then(|k| std::str::from_utf8(k).ok()).filter(|k| !k.is_empty())
+    }
+
+    /// The id to report when the article's own id is not known: the
+    /// message key, else a hash of the payload.
+    pub fn fallback_id(&self) -> String {
+        self.key
+            .as_deref()
+            .and_then(|k| std::str::from_utf8(k).ok())
+            .filter(|k| !k.is_empty())
+            .map_or_else(|| crate::decode::fallback_id(&self.payload), str::to_owned)
+    }
+
     pub fn source(&self) -> SourceRef {
         SourceRef::Kafka { topic: self.topic.clone(), partition: self.partition, offset: self.offset }
     }
@@ -77,15 +94,39 @@ pub struct OutRecord {
 }
 
 /// The pipeline on the blocking pool: it is CPU-bound and must not stall
-/// the runtime's workers (which drive the consumer and the producer).
-pub async fn process(shared: &Arc<Shared>, input: &Arc<Input>) -> Result<Result<Processed, DedupError>, tokio::task::JoinError> {
+/// the runtime's workers (which drive the consumer and the producer). With
+/// a `ticket`, the dedup check waits for the partition's earlier messages
+/// (see [`super::order`]); the wait is on the async side, between the two
+/// blocking halves, so waiting never holds a blocking thread.
+pub async fn process(shared: &Arc<Shared>, input: &Arc<Input>, ticket: Option<Ticket>) -> Result<Result<Processed, DedupError>, tokio::task::JoinError> {
     let (s, i) = (shared.clone(), input.clone());
-    tokio::task::spawn_blocking(move || {
-        let id_hint = i.key.as_deref().and_then(|k| std::str::from_utf8(k).ok()).filter(|k| !k.is_empty());
-        let now = chrono::Utc::now().timestamp();
-        s.pipeline.process(&i.payload, id_hint, Some(i.source()), s.store.as_ref(), s.store_failure, now)
+    let Some(ticket) = ticket else {
+        return tokio::task::spawn_blocking(move || {
+            let mut timings = StageTimings::default();
+            let prepared = s.pipeline.prepare(&i.payload, i.id_hint(), &mut timings);
+            finish(&s, &i, prepared, timings, || {})
+        })
+        .await;
+    };
+    let (prepared, timings) = tokio::task::spawn_blocking(move || {
+        let mut timings = StageTimings::default();
+        (s.pipeline.prepare(&i.payload, i.id_hint(), &mut timings), timings)
     })
-    .await
+    .await?;
+    if prepared.is_ok() {
+        ticket.turn().await;
+    }
+    let (s, i) = (shared.clone(), input.clone());
+    tokio::task::spawn_blocking(move || finish(&s, &i, prepared, timings, move || drop(ticket))).await
+}
+
+fn finish(s: &Shared, i: &Input, prepared: Result<Prepared, Rejection>, timings: StageTimings, deduped: impl FnOnce()) -> Result<Processed, DedupError> {
+    let now = chrono::Utc::now().timestamp();
+    let r = s.pipeline.process_prepared(prepared, timings, Some(i.source()), s.store.as_ref(), s.store_failure, now, deduped);
+    if r.as_ref().is_ok_and(inserted_in_store) {
+        s.store_sync.inserted();
+    }
+    r
 }
 
 /// Events, then the outcome record, then (for a rejected input) the DLQ record.
@@ -123,25 +164,38 @@ pub fn dlq_record(shared: &Shared, input: &Input, reason: &str, detail: &str) ->
     let mut headers = input.source_headers();
     headers.push((H_REASON, reason.as_bytes().to_vec()));
     headers.push((H_DETAIL, detail.as_bytes().to_vec()));
-    // Leave room for key and headers under the producer's record limit.
-    let room = MESSAGE_MAX_BYTES - 64 * 1024;
+    let key = input.key.clone().unwrap_or_default();
+    // Leave room for key, headers and framing under the producer's record
+    // limit (the configured one: a smaller message.max.bytes must not make
+    // the DLQ record itself undeliverable).
+    let used = key.len() + headers.iter().map(|(k, v)| k.len() + v.len() + 16).sum::<usize>() + 64 + 1024;
+    let room = super::message_max_bytes(&shared.kafka).saturating_sub(used);
     let payload = if input.payload.len() > room {
         headers.push((H_TRUNCATED, input.payload.len().to_string().into_bytes()));
         input.payload[..room].to_vec()
     } else {
         input.payload.clone()
     };
-    OutRecord { topic: shared.kafka.dlq_topic.clone(), key: input.key.clone().unwrap_or_default(), payload, headers }
+    OutRecord { topic: shared.kafka.dlq_topic.clone(), key, payload, headers }
 }
+
+/// Longest article id written in the outcome of a dead-lettered input: the
+/// id may be what made its records too large, and the source position names
+/// the input exactly anyway.
+const EXHAUSTED_ID_MAX_BYTES: usize = 512;
 
 /// For an input whose outputs kept failing: a DLQ record and a `rejected`
 /// outcome, so the input is still accounted for.
 pub fn exhausted_records(shared: &Shared, input: &Input, article_id: &str, error: &str) -> Vec<OutRecord> {
     let mut out = vec![dlq_record(shared, input, DLQ_RETRIES_EXHAUSTED, error)];
     if !shared.kafka.outcomes_topic.is_empty() {
+        let mut cut = article_id.len().min(EXHAUSTED_ID_MAX_BYTES);
+        while !article_id.is_char_boundary(cut) {
+            cut -= 1;
+        }
         let outcome = OutcomeRecord {
             schema: OUTCOME_SCHEMA.to_owned(),
-            article_id: article_id.to_owned(),
+            article_id: article_id[..cut].to_owned(),
             source: Some(input.source()),
             outcome: OutcomeKind::Rejected,
             events: 0,
@@ -154,6 +208,14 @@ pub fn exhausted_records(shared: &Shared, input: &Input, article_id: &str, error
         }
     }
     out
+}
+
+/// Count an input written to the DLQ after its retries ran out (once its
+/// DLQ record is acknowledged or, exactly-once, committed).
+pub fn count_exhausted(shared: &Shared, input: &Input) {
+    shared.metrics.dlq_messages.with_label_values(&[DLQ_RETRIES_EXHAUSTED]).inc();
+    shared.metrics.outcomes.with_label_values(&[OutcomeKind::Rejected.as_str()]).inc();
+    observe_latency(shared, input);
 }
 
 /// Produce all records concurrently and wait for the broker's answer.

@@ -18,8 +18,10 @@ pub mod context;
 pub mod exactly_once;
 pub mod message;
 pub mod offsets;
+pub mod order;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -65,10 +67,49 @@ pub enum RunError {
     Join(#[from] tokio::task::JoinError),
 }
 
+/// Dedup entries must be durable before the offsets of their messages are
+/// committed, or a crash right after the commit forgets stories whose
+/// inputs are never read again. The embedded store groups its fsyncs, so
+/// the daemon flushes it before each commit — only when something was
+/// inserted since the last flush, so an idle or all-duplicate stretch costs nothing.
+pub struct StoreSync {
+    store: Arc<dyn DedupStore>,
+    dirty: AtomicBool,
+}
+
+impl StoreSync {
+    pub fn new(store: Arc<dyn DedupStore>) -> StoreSync {
+        StoreSync { store, dirty: AtomicBool::new(false) }
+    }
+
+    /// A message task inserted an entry.
+    pub fn inserted(&self) {
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    pub fn dirty(&self) -> bool {
+        self.dirty.load(Ordering::Acquire)
+    }
+
+    /// Blocking: call off the async workers. Covers every insert made
+    /// before the call, so take the offsets to commit first, then flush.
+    pub fn flush(&self) -> Result<(), crate::dedup::DedupError> {
+        if self.dirty.swap(false, Ordering::AcqRel) {
+            if let Err(e) = self.store.flush() {
+                self.dirty.store(true, Ordering::Release);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What every message task needs, shared behind one `Arc`.
 pub struct Shared {
     pub pipeline: Pipeline,
     pub store: Arc<dyn DedupStore>,
+    pub store_sync: Arc<StoreSync>,
+    pub dedup_order: Arc<order::DedupOrder>,
     pub store_failure: StoreFailure,
     pub producer: FutureProducer,
     pub metrics: Metrics,
@@ -97,7 +138,10 @@ pub async fn run(config: Config, store: Arc<dyn DedupStore>, shutdown: impl Futu
         .map_err(|e| RunError::Pipeline(e.to_string()))?;
     let k = &config.kafka;
     let tracker = Arc::new(Mutex::new(OffsetTracker::default()));
-    let context = DaemonContext::new(metrics.clone(), health.clone(), tracker.clone(), config.delivery, Duration::from_millis(k.shutdown_grace_ms));
+    let store_sync = Arc::new(StoreSync::new(store.clone()));
+    let context = DaemonContext::new(
+        metrics.clone(), health.clone(), tracker.clone(), store_sync.clone(), config.delivery, Duration::from_millis(k.shutdown_grace_ms),
+    );
     let consumer: StreamConsumer<DaemonContext> = consumer_config(&config)
         .create_with_context(context)
         .map_err(|source| RunError::Client { client: "consumer", source })?;
@@ -133,7 +177,7 @@ pub async fn run(config: Config, store: Arc<dyn DedupStore>, shutdown: impl Futu
         RedisFailurePolicy::Fail => StoreFailure::Fail,
         RedisFailurePolicy::Pass => StoreFailure::Pass,
     };
-    let shared = Arc::new(Shared { pipeline, store, store_failure, producer, metrics, kafka: config.kafka.clone(), tracker });
+    let shared = Arc::new(Shared { pipeline, store, store_sync, dedup_order: Arc::default(), store_failure, producer, metrics, kafka: config.kafka.clone(), tracker });
     let result = match config.delivery {
         Delivery::AtLeastOnce => at_least_once::run(shared.clone(), consumer.clone(), shutdown).await,
         Delivery::ExactlyOnce => exactly_once::run(shared.clone(), consumer.clone(), shutdown).await,
@@ -225,6 +269,12 @@ pub fn producer_config(config: &Config) -> ClientConfig {
 /// The producer's record size limit (librdkafka's default); DLQ payloads
 /// above it are truncated with a header saying so, or they could never be written.
 pub const MESSAGE_MAX_BYTES: usize = 1_000_000;
+
+/// The record size limit the producer enforces: `message.max.bytes` from
+/// kafka.properties when set, else [`MESSAGE_MAX_BYTES`].
+pub fn message_max_bytes(k: &KafkaConfig) -> usize {
+    k.properties.get("message.max.bytes").and_then(|v| v.trim().parse().ok()).unwrap_or(MESSAGE_MAX_BYTES)
+}
 
 /// Wait until `fut` resolves or `grace` passes; `false` on timeout.
 pub(crate) async fn within<F: Future>(grace: Duration, fut: F) -> bool {
