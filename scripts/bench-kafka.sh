@@ -24,8 +24,10 @@ BROKER_PID="${ZHAOSHANG_BENCH_BROKER_PID:-$(cat .work/tansu/tansu.pid 2>/dev/nul
 mkdir -p "$WORK"
 
 cargo build --quiet --release --bin zhaoshang --example kafka_bench
-BIN=target/release/zhaoshang
-TOOL=target/release/examples/kafka_bench
+# Wherever cargo builds (CARGO_TARGET_DIR or ./target); ZHAOSHANG_BENCH_BIN runs another build of the daemon.
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+BIN="${ZHAOSHANG_BENCH_BIN:-$TARGET_DIR/release/zhaoshang}"
+TOOL="$TARGET_DIR/release/examples/kafka_bench"
 RUN="bench-$(date +%s)"
 TOPIC="$RUN-in"
 
