@@ -125,6 +125,13 @@ enum HitKind {
     Cue(Cue),
 }
 
+/// A text's place-name matches, found once and screened for what they can
+/// name there, awaiting a context to settle them.
+pub struct Scanned<'t> {
+    text: &'t str,
+    screened: Vec<RawHit>,
+}
+
 /// A raw automaton match before disambiguation.
 #[derive(Debug, Clone, Copy)]
 struct RawHit {
@@ -389,11 +396,15 @@ impl Divisions {
     pub fn mentions_in(&self, text: &str, context: Option<&Region>) -> Vec<Mention> {
         self.hits(text, context)
             .into_iter()
-            .filter_map(|h| match h.kind {
-                HitKind::Place(idx) => Some(Mention { start: h.start, end: h.end, region: self.regions[idx].clone() }),
-                HitKind::Cue(_) => None,
-            })
+            .filter_map(|h| self.mention(&h))
             .collect()
+    }
+
+    fn mention(&self, h: &Hit) -> Option<Mention> {
+        match h.kind {
+            HitKind::Place(idx) => Some(Mention { start: h.start, end: h.end, region: self.regions[idx].clone() }),
+            HitKind::Cue(_) => None,
+        }
     }
 
     fn idx_within(&self, inner: usize, outer: usize) -> bool {
@@ -424,14 +435,29 @@ impl Divisions {
     /// region) settles ambiguous names; without it, the unambiguous names of
     /// the text itself provide the context.
     fn hits(&self, text: &str, context: Option<&Region>) -> Vec<Hit> {
+        self.hits_of(&self.scanned(text), context)
+    }
+
+    /// `text`'s matches, scanned and screened, for resolving under several
+    /// contexts without searching the text again.
+    pub fn scanned<'t>(&self, text: &'t str) -> Scanned<'t> {
         // Screened once: inferring the context and settling under it both
         // need the same context-free verdicts, which cost more than `choose`.
-        let screened: Vec<RawHit> = self.scan(text).iter().filter_map(|h| self.screen(text, h)).collect();
+        let screened = self.scan(text).iter().filter_map(|h| self.screen(text, h)).collect();
+        Scanned { text, screened }
+    }
+
+    fn hits_of(&self, scanned: &Scanned<'_>, context: Option<&Region>) -> Vec<Hit> {
         let ctx = match context.and_then(|r| self.by_code.get(&r.adcode)) {
             Some(&i) => Some(i),
-            None => self.infer_context(&screened),
+            None => self.infer_context(&scanned.screened),
         };
-        screened.iter().filter_map(|h| self.settle(h, ctx)).collect()
+        scanned.screened.iter().filter_map(|h| self.settle(h, ctx)).collect()
+    }
+
+    /// Like [`Divisions::mentions`], on a text already scanned.
+    pub fn mentions_of(&self, scanned: &Scanned<'_>) -> Vec<Mention> {
+        self.hits_of(scanned, None).iter().filter_map(|h| self.mention(h)).collect()
     }
 
     /// The city (or else province) most named by unambiguous matches.
