@@ -678,31 +678,38 @@ impl Extractor {
         for i in 0..groups.len() {
             let g = &groups[i];
             // an aside in brackets (`南疆（含吐鲁番、哈密）`) names no actor
-            let own = &*without_parentheticals(&text[g.start..g.end]);
-            let actor = g.actor.map(|(a, b)| &text[a..b]).filter(|t| self.regions.clause_region(t, None).is_some());
+            let own_text = without_parentheticals(&text[g.start..g.end]);
+            // Each clause is scanned once and resolved with and without the article.
+            let regions = &self.regions;
+            let actor =
+                g.actor.map(|(a, b)| regions.scanned(&text[a..b])).filter(|t| regions.clause_actor_of(t, None).is_some());
             let region = if let Some(actor) = actor {
-                self.regions.clause_region(actor, article)
-            } else if self.regions.clause_region(own, None).is_some() || DEICTIC.iter().any(|d| own.contains(d)) {
-                self.regions.clause_region(own, article)
-            } else if i > 0 && groups[i - 1].kind != EventKind::Project && same_period(text, &groups[i - 1], g) {
-                // parts of one statement share their subject, across `；`
-                groups[i - 1].region.clone()
+                regions.clause_region_of(&actor, article)
             } else {
-                let s = &sentences[g.sentence];
-                let mut found = None;
-                for c in s.clauses[..g.first_clause].iter().rev().take(WALK_BACK) {
-                    let ct = &*without_parentheticals(&text[c.start..c.end]);
-                    if DEICTIC.iter().any(|d| ct.contains(d)) {
-                        found = self.regions.clause_region(ct, article);
-                        break;
+                let own = regions.scanned(&own_text);
+                if regions.clause_actor_of(&own, None).is_some() || DEICTIC.iter().any(|d| own_text.contains(d)) {
+                    regions.clause_region_of(&own, article)
+                } else if i > 0 && groups[i - 1].kind != EventKind::Project && same_period(text, &groups[i - 1], g) {
+                    // parts of one statement share their subject, across `；`
+                    groups[i - 1].region.clone()
+                } else {
+                    let s = &sentences[g.sentence];
+                    let mut found = None;
+                    for c in s.clauses[..g.first_clause].iter().rev().take(WALK_BACK) {
+                        let ct_text = without_parentheticals(&text[c.start..c.end]);
+                        let ct = regions.scanned(&ct_text);
+                        if DEICTIC.iter().any(|d| ct_text.contains(d)) {
+                            found = regions.clause_region_of(&ct, article);
+                            break;
+                        }
+                        let subject = regions.mentions_of(&ct).first().is_some_and(|m| m.start <= 3);
+                        if subject && regions.clause_actor_of(&ct, None).is_some() {
+                            found = regions.clause_region_of(&ct, article);
+                            break;
+                        }
                     }
-                    let subject = self.regions.mentions(ct).first().is_some_and(|m| m.start <= 3);
-                    if subject && self.regions.clause_region(ct, None).is_some() {
-                        found = self.regions.clause_region(ct, article);
-                        break;
-                    }
+                    found.or_else(|| regions.clause_region_of(&own, article))
                 }
-                found.or_else(|| self.regions.clause_region(own, article))
             };
             groups[i].region = region;
         }

@@ -10,7 +10,7 @@
 // floats, and so the same region, on every run.
 use std::collections::{BTreeMap, HashMap};
 
-use super::{Cue, Divisions, Hit, HitKind};
+use super::{Cue, Divisions, Hit, HitKind, Scanned};
 use crate::event::{Region, RegionLevel};
 
 /// Words before a place that make it a venue, a destination or a partner
@@ -194,7 +194,12 @@ impl Divisions {
     /// (与苏州市签约, 浙江客商) and names inside quotes (“河南省投资洽谈会”)
     /// are not actors; 我市/全省 resolve against the article's region.
     pub fn clause_region(&self, clause: &str, article: Option<&Region>) -> Option<Region> {
-        self.clause_actor(clause, article).or_else(|| article.cloned())
+        self.clause_region_of(&self.scanned(clause), article)
+    }
+
+    /// Like [`Divisions::clause_region`], on a clause already scanned.
+    pub fn clause_region_of(&self, clause: &Scanned<'_>, article: Option<&Region>) -> Option<Region> {
+        self.clause_actor_of(clause, article).or_else(|| article.cloned())
     }
 
     /// The division `clause` itself names as its actor — a place, or a cue
@@ -202,8 +207,14 @@ impl Divisions {
     /// when the clause names no actor, so a caller can look for one in the
     /// clauses around it before settling for the article's region.
     pub fn clause_actor(&self, clause: &str, article: Option<&Region>) -> Option<Region> {
+        self.clause_actor_of(&self.scanned(clause), article)
+    }
+
+    /// Like [`Divisions::clause_actor`], on a clause already scanned.
+    pub fn clause_actor_of(&self, scanned: &Scanned<'_>, article: Option<&Region>) -> Option<Region> {
+        let clause = scanned.text;
         let art = article.and_then(|r| self.by_code.get(&r.adcode)).copied();
-        let hits = self.hits(clause, article);
+        let hits = self.hits_of(scanned, article);
         let roles = roles(clause, &hits);
         let mut chosen: Option<(usize, usize)> = None; // (region, byte end of the hit)
         for (h, role) in hits.iter().zip(&roles) {

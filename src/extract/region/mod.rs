@@ -125,6 +125,13 @@ enum HitKind {
     Cue(Cue),
 }
 
+/// A text's place-name matches, found once and screened for what they can
+/// name there, awaiting a context to settle them.
+pub struct Scanned<'t> {
+    text: &'t str,
+    screened: Vec<RawHit>,
+}
+
 /// A raw automaton match before disambiguation.
 #[derive(Debug, Clone, Copy)]
 struct RawHit {
@@ -389,11 +396,15 @@ impl Divisions {
     pub fn mentions_in(&self, text: &str, context: Option<&Region>) -> Vec<Mention> {
         self.hits(text, context)
             .into_iter()
-            .filter_map(|h| match h.kind {
-                HitKind::Place(idx) => Some(Mention { start: h.start, end: h.end, region: self.regions[idx].clone() }),
-                HitKind::Cue(_) => None,
-            })
+            .filter_map(|h| self.mention(&h))
             .collect()
+    }
+
+    fn mention(&self, h: &Hit) -> Option<Mention> {
+        match h.kind {
+            HitKind::Place(idx) => Some(Mention { start: h.start, end: h.end, region: self.regions[idx].clone() }),
+            HitKind::Cue(_) => None,
+        }
     }
 
     fn idx_within(&self, inner: usize, outer: usize) -> bool {
@@ -424,20 +435,37 @@ impl Divisions {
     /// region) settles ambiguous names; without it, the unambiguous names of
     /// the text itself provide the context.
     fn hits(&self, text: &str, context: Option<&Region>) -> Vec<Hit> {
-        let raw = self.scan(text);
+        self.hits_of(&self.scanned(text), context)
+    }
+
+    /// `text`'s matches, scanned and screened, for resolving under several
+    /// contexts without searching the text again.
+    pub fn scanned<'t>(&self, text: &'t str) -> Scanned<'t> {
+        // Screened once: inferring the context and settling under it both
+        // need the same context-free verdicts, which cost more than `choose`.
+        let screened = self.scan(text).iter().filter_map(|h| self.screen(text, h)).collect();
+        Scanned { text, screened }
+    }
+
+    fn hits_of(&self, scanned: &Scanned<'_>, context: Option<&Region>) -> Vec<Hit> {
         let ctx = match context.and_then(|r| self.by_code.get(&r.adcode)) {
             Some(&i) => Some(i),
-            None => self.infer_context(text, &raw),
+            None => self.infer_context(&scanned.screened),
         };
-        raw.iter().filter_map(|h| self.resolve_hit(text, h, ctx)).collect()
+        scanned.screened.iter().filter_map(|h| self.settle(h, ctx)).collect()
+    }
+
+    /// Like [`Divisions::mentions`], on a text already scanned.
+    pub fn mentions_of(&self, scanned: &Scanned<'_>) -> Vec<Mention> {
+        self.hits_of(scanned, None).iter().filter_map(|h| self.mention(h)).collect()
     }
 
     /// The city (or else province) most named by unambiguous matches.
-    fn infer_context(&self, text: &str, raw: &[RawHit]) -> Option<usize> {
+    fn infer_context(&self, screened: &[RawHit]) -> Option<usize> {
         let mut cities: HashMap<usize, usize> = HashMap::new();
         let mut provinces: HashMap<usize, usize> = HashMap::new();
-        for h in raw {
-            let Some(Hit { kind: HitKind::Place(idx), .. }) = self.resolve_hit(text, h, None) else { continue };
+        for h in screened {
+            let Some(Hit { kind: HitKind::Place(idx), .. }) = self.settle(h, None) else { continue };
             *provinces.entry(self.province_of[idx]).or_default() += 1;
             if let Some(c) = self.city_of[idx] {
                 *cities.entry(c).or_default() += 1;
@@ -451,16 +479,19 @@ impl Divisions {
         }
     }
 
-    fn resolve_hit(&self, text: &str, h: &RawHit, ctx: Option<usize>) -> Option<Hit> {
+    /// The part of resolving a match that does not depend on the context:
+    /// `None` for a match that names nothing where it stands, else the match
+    /// itself or the shorter name it falls back to.
+    fn screen(&self, text: &str, h: &RawHit) -> Option<RawHit> {
         let pat = &self.patterns[h.pattern];
         let after = &text[h.byte_end..];
         let before = &text[..h.byte_start];
-        if let Some(cue) = pat.cue {
+        if pat.cue.is_some() {
             // 全市场 is "the whole market"; 日本市场 holds 本市.
             if after.starts_with('场') || before.ends_with('日') {
                 return None;
             }
-            return Some(Hit { start: h.start, end: h.end, byte_start: h.byte_start, byte_end: h.byte_end, kind: HitKind::Cue(cue) });
+            return Some(*h);
         }
         // A suffix that belongs to the next word (合作市|场, 成县|域) does not
         // make a full name: fall back to what the text names without it.
@@ -471,7 +502,7 @@ impl Divisions {
             let shorter = &pat.text[..pat.text.len() - last.map_or(0, char::len_utf8)];
             let &p = self.pattern_ids.get(shorter)?;
             let cut = RawHit { end: h.end - 1, byte_end: h.byte_end - last.map_or(0, char::len_utf8), pattern: p, ..*h };
-            return self.resolve_hit(text, &cut, ctx);
+            return self.screen(text, &cut);
         }
         let all_short = pat.cands.iter().all(|c| c.short);
         if all_short
@@ -489,8 +520,17 @@ impl Divisions {
         {
             return None;
         }
-        let idx = self.choose(pat, ctx, false)?;
-        Some(Hit { start: h.start, end: h.end, byte_start: h.byte_start, byte_end: h.byte_end, kind: HitKind::Place(idx) })
+        Some(*h)
+    }
+
+    /// A screened match as a cue, or as the division `ctx` makes of it.
+    fn settle(&self, h: &RawHit, ctx: Option<usize>) -> Option<Hit> {
+        let pat = &self.patterns[h.pattern];
+        let kind = match pat.cue {
+            Some(cue) => HitKind::Cue(cue),
+            None => HitKind::Place(self.choose(pat, ctx, false)?),
+        };
+        Some(Hit { start: h.start, end: h.end, byte_start: h.byte_start, byte_end: h.byte_end, kind })
     }
 
     /// The policy for a name several divisions share, or that is also a word:
