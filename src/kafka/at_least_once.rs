@@ -9,13 +9,12 @@ use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::producer::Producer;
-use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument;
 
 use super::context::DaemonContext;
 use super::message::{self, Input};
-use super::offsets::Tp;
+use super::offsets::{partition_list, Tp};
 use super::order::Ticket;
 use super::{RunError, Shared};
 
@@ -99,8 +98,7 @@ async fn commit_acknowledged(shared: &Arc<Shared>, consumer: &Kc) {
     if offsets.is_empty() {
         return;
     }
-    let s = shared.clone();
-    let flushed = !shared.store_sync.dirty() || matches!(tokio::task::spawn_blocking(move || s.store_sync.flush()).await, Ok(Ok(())));
+    let flushed = shared.store_sync.flush_async().await.is_ok();
     commit(shared, consumer, offsets, flushed, CommitMode::Async);
 }
 
@@ -114,11 +112,11 @@ fn commit(shared: &Shared, consumer: &Kc, offsets: Vec<(Tp, i64)>, flushed: bool
     if offsets.is_empty() {
         return;
     }
-    let mut tpl = TopicPartitionList::new();
-    for ((topic, partition), offset) in &offsets {
-        let _ = tpl.add_partition_offset(topic, *partition, Offset::Offset(*offset));
-    }
-    let result = if flushed { consumer.commit(&tpl, mode).map_err(|e| e.to_string()) } else { Err("the dedup store could not be flushed".to_owned()) };
+    let result = if flushed {
+        partition_list(offsets.iter().map(|(tp, o)| (tp, o))).and_then(|tpl| consumer.commit(&tpl, mode)).map_err(|e| e.to_string())
+    } else {
+        Err("the dedup store could not be flushed".to_owned())
+    };
     if let Err(e) = result {
         shared.metrics.commit_failures.inc();
         tracing::warn!(error = %e, "offset commit failed; will retry");

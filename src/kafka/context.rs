@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaResult;
 use rdkafka::statistics::Statistics;
-use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use rdkafka::{ClientContext, TopicPartitionList};
 
-use super::offsets::{OffsetTracker, Tp};
+use super::offsets::{partition_list, OffsetTracker, Tp};
 use super::StoreSync;
 use crate::config::Delivery;
 use crate::metrics::http::Health;
@@ -68,15 +68,11 @@ impl DaemonContext {
         });
         let offsets = self.tracker().take_committable_for(&tps);
         if !offsets.is_empty() {
-            let mut commit = TopicPartitionList::new();
-            for ((topic, partition), offset) in &offsets {
-                let _ = commit.add_partition_offset(topic, *partition, Offset::Offset(*offset));
-            }
             // On the polling thread, off the async workers: flushing here is fine.
             if let Err(e) = super::blocking(|| self.store_sync.flush()) {
                 self.metrics.commit_failures.inc();
                 tracing::warn!(error = %e, "dedup store flush failed; not committing the revoked partitions, their new owner will see these messages again");
-            } else if let Err(e) = consumer.commit(&commit, CommitMode::Sync) {
+            } else if let Err(e) = partition_list(offsets.iter().map(|(tp, o)| (tp, o))).and_then(|tpl| consumer.commit(&tpl, CommitMode::Sync)) {
                 tracing::warn!(error = %e, "commit on revocation failed; the new owner will see these messages again");
             }
         }

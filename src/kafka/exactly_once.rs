@@ -23,13 +23,13 @@ use std::time::{Duration, Instant};
 use futures::stream::{FuturesUnordered, StreamExt};
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::producer::Producer;
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::Offset;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use super::context::DaemonContext;
 use super::message::{self, Input};
-use super::offsets::Tp;
+use super::offsets::{partition_list, Tp};
 use super::order::Ticket;
 use super::{RunError, Shared};
 use crate::pipeline::Processed;
@@ -335,20 +335,11 @@ async fn dead_letter(shared: &Arc<Shared>, input: Arc<Input>, error: &str) -> Re
 /// Make the batch's dedup entries durable, then add the consumed offsets to
 /// the transaction and commit it.
 async fn commit(shared: &Arc<Shared>, consumer: &Kc, batch: &Batch) -> Result<(), String> {
-    if shared.store_sync.dirty() {
-        let s = shared.clone();
-        tokio::task::spawn_blocking(move || s.store_sync.flush())
-            .await
-            .map_err(|e| format!("dedup store flush failed: {e}"))?
-            .map_err(|e| {
-                shared.metrics.dedup_store_errors.with_label_values(&[shared.store.backend(), "failed"]).inc();
-                format!("dedup store flush failed: {e}")
-            })?;
-    }
-    let mut tpl = TopicPartitionList::new();
-    for ((topic, partition), next) in &batch.next {
-        tpl.add_partition_offset(topic, *partition, Offset::Offset(*next)).map_err(|e| e.to_string())?;
-    }
+    shared.store_sync.flush_async().await.map_err(|e| {
+        shared.metrics.dedup_store_errors.with_label_values(&[shared.store.backend(), "failed"]).inc();
+        format!("dedup store flush failed: {e}")
+    })?;
+    let tpl = partition_list(&batch.next).map_err(|e| e.to_string())?;
     let meta = consumer.group_metadata().ok_or("the consumer has no group metadata")?;
     let timeout = Duration::from_millis(shared.kafka.shutdown_grace_ms.max(10_000));
     let p = &shared.producer;

@@ -102,6 +102,19 @@ impl StoreSync {
         }
         Ok(())
     }
+
+    /// [`Self::flush`] from async code: on the blocking pool, and without
+    /// the hop when nothing was inserted since the last flush.
+    pub async fn flush_async(self: &Arc<Self>) -> Result<(), String> {
+        if !self.dirty() {
+            return Ok(());
+        }
+        let me = self.clone();
+        match tokio::task::spawn_blocking(move || me.flush()).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
 }
 
 /// What every message task needs, shared behind one `Arc`.

@@ -11,6 +11,15 @@ use std::collections::{BTreeSet, HashMap};
 /// A topic-partition.
 pub type Tp = (String, i32);
 
+/// The offsets to commit as librdkafka wants them: the next offset to read per partition.
+pub fn partition_list<'a>(offsets: impl IntoIterator<Item = (&'a Tp, &'a i64)>) -> rdkafka::error::KafkaResult<rdkafka::TopicPartitionList> {
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    for ((topic, partition), offset) in offsets {
+        tpl.add_partition_offset(topic, *partition, rdkafka::Offset::Offset(*offset))?;
+    }
+    Ok(tpl)
+}
+
 #[derive(Debug, Default)]
 struct PartitionState {
     /// Offsets received and not yet finished.
