@@ -455,7 +455,7 @@ impl Matcher {
 
 /// Read-write access to the tables inside one atomic step (a locked map,
 /// an LSM write batch with its overlay).
-pub trait Tables: Lookup + AsLookup {
+pub trait Tables: Lookup {
     /// Store a new entry under a fresh id, with its exact hash, anchors,
     /// article id and expiry day.
     fn insert(&mut self, entry: &Entry, expiry_day: i64) -> Result<u64, DedupError>;
@@ -476,7 +476,7 @@ pub fn check_and_insert_in(
     for id in tables.expired(now_unix.div_euclid(DAY_SECONDS), EXPIRE_BATCH)? {
         tables.remove(id)?;
     }
-    let decision = matcher.decide(tables.as_lookup(), fp, key, now_unix)?;
+    let decision = matcher.decide(tables, fp, key, now_unix)?;
     if decision == Decision::Insert {
         let entry = matcher.entry(fp, key, now_unix);
         tables.insert(&entry, entry.expiry_day(matcher.window_secs))?;
@@ -489,18 +489,6 @@ pub fn forget_in(tables: &mut dyn Tables, article_id: &str) -> Result<(), DedupE
         tables.remove(id)?;
     }
     Ok(())
-}
-
-/// Upcast helper (trait upcasting coercion needs Rust 1.86; the crate
-/// supports 1.85).
-pub trait AsLookup {
-    fn as_lookup(&mut self) -> &mut dyn Lookup;
-}
-
-impl<T: Lookup> AsLookup for T {
-    fn as_lookup(&mut self) -> &mut dyn Lookup {
-        self
-    }
 }
 
 #[cfg(test)]
