@@ -319,8 +319,17 @@ fn prometheus_scrapes_a_running_daemon_and_counters_follow_traffic() {
     let throughput = prom.scalar(&format!("sum(rate(zhaoshang_messages_consumed_total{{{job}}}[1m]))"));
     assert!(throughput > 0.0, "the throughput panel's query shows {throughput}");
 
-    // The daemon's own exposition against src/metrics.rs.
-    let (status, exposition) = http_get(metrics_addr, "/metrics").expect("scrape /metrics");
+    // The daemon's own exposition against src/metrics.rs. Consumer lag is
+    // published from librdkafka's statistics callback, once per
+    // statistics interval after the assignment: give it a few intervals.
+    let lag_deadline = Instant::now() + Duration::from_secs(15);
+    let (status, exposition) = loop {
+        let (status, body) = http_get(metrics_addr, "/metrics").expect("scrape /metrics");
+        if body.contains("zhaoshang_consumer_lag_messages{") || Instant::now() > lag_deadline {
+            break (status, body);
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
     assert_eq!(status, 200);
     let scraped = scraped_types(&exposition);
     let table = metric_table();
