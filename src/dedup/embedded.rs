@@ -6,8 +6,9 @@
 //! rewrites a leaf page and its parents for each of them: 467 inserts/s and
 //! ~2 KB of file per article at 250 k entries, hours for 10 M. An LSM tree
 //! appends them to a journal and a memtable and sorts them into files in the
-//! background; its bloom filters answer "no such anchor" (the common case:
-//! most anchors of a new story are new) without touching disk.
+//! background. "No such anchor" (the common case: most anchors of a new
+//! story are new) is answered before the tree, by an in-memory
+//! [`KeyFilter`] built from the tree on open and kept up by every write.
 //!
 //! One check-and-insert is one write batch (atomic in the journal, applied
 //! together); steps run one at a time under a mutex, and a step reads its
@@ -27,6 +28,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use fjall::config::PinningPolicy;
@@ -34,6 +36,7 @@ use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode};
 
 use super::fingerprint::INDEXED_ANCHORS;
 use super::index::{self, put_varint, Entry, Lookup, Matcher, Tables, POSTING_CAP};
+use super::key_filter::{key_hash, KeyFilter};
 use super::{lock, Clock, DedupError, DedupKey, DedupStore, Fingerprint, Verdict};
 
 /// Longest time an acknowledged insert may stay unsynced.
@@ -46,9 +49,11 @@ pub const OLD_FILE_NAME: &str = "dedup.redb";
 const FORMAT: u64 = 2;
 
 /// Memory budget (see README, "Deduplication"): the block cache holds data
-/// and index blocks of the deeper levels; bloom filters are pinned apart
-/// from it (~10 bits per key, ~200 MB at 10 M articles); each keyspace has
-/// one active memtable of at most its size, plus those being flushed.
+/// and index blocks of the deeper levels; the tree's bloom filters are
+/// pinned apart from it (~10 bits per key, all levels but the last); the
+/// [`KeyFilter`] takes ~9.6 bits per index key with up to 1.5× headroom
+/// (~200–320 MB at 10 M articles); each keyspace has one active memtable of
+/// at most its size, plus those being flushed.
 const CACHE_BYTES: u64 = 128 << 20;
 const BIG_MEMTABLE_BYTES: u64 = 16 << 20;
 const SMALL_MEMTABLE_BYTES: u64 = 4 << 20;
@@ -69,6 +74,16 @@ struct Spaces {
     articles: Keyspace,
     expiry: Keyspace,
     meta: Keyspace,
+}
+
+impl Space {
+    /// The keyspaces whose absent keys [`KeyFilter`] answers for: those a
+    /// check reads by key without knowing whether the key exists.
+    const FILTERED: [Space; 3] = [Space::Exact, Space::Anchors, Space::Articles];
+
+    fn filtered(self) -> bool {
+        Self::FILTERED.contains(&self)
+    }
 }
 
 impl Spaces {
@@ -95,6 +110,9 @@ struct Inner {
     clock: Clock,
     state: Mutex<State>,
     unsynced: AtomicBool,
+    /// Set when the store is dropped, so a filter rebuild stops early.
+    closing: AtomicBool,
+    filter_builder: Mutex<Option<JoinHandle<()>>>,
 }
 
 /// What the steps share besides the tables: the id counter, the entry
@@ -104,6 +122,13 @@ struct State {
     next_id: u64,
     count: u64,
     expiry_from: Vec<u8>,
+    /// `None` while it is being (re)built, or if building it failed: then
+    /// every read goes to the tree.
+    filter: Option<KeyFilter>,
+    /// While a rebuild runs: the hashes of keys written since it started,
+    /// added to the new filter when it is installed.
+    pending: Option<Vec<u64>>,
+    filter_failed: bool,
 }
 
 /// fjall's errors, with the directory they concern.
@@ -139,19 +164,25 @@ impl EmbeddedStore {
             )));
         }
         let path = dir.join(INDEX_DIR);
-        // Default workers (two here). With one, fjall 3.1.13 stopped
-        // flushing memtables after ~200 k inserts (journal and RSS grew
-        // without bound); with two, worker 0 re-queues compaction requests
-        // in a busy loop while worker 1 compacts (~25% CPU, seen with perf).
-        let db = Database::builder(&path).cache_size(CACHE_BYTES).open().or_io(&path)?;
+        // Three workers. fjall 3.1.13 has worker 0 re-queue compaction
+        // requests while another worker compacts; with the default two
+        // (on two cores) it spins a whole core for as long as a compaction
+        // runs (seen with perf: ~17 % of CPU, lookup p99 4.6 ms at 200 k
+        // entries). A third worker takes those requests instead: p99
+        // 0.5 ms. With one, memtable flushes queued behind long
+        // compactions (journal and RSS grew for minutes).
+        let db = Database::builder(&path).cache_size(CACHE_BYTES).worker_threads(3).open().or_io(&path)?;
         let open = |name: &str, memtable: u64, point_hits: bool| db.keyspace(name, || options(memtable, point_hits)).or_io(&path);
         let spaces = Spaces {
             // Verification reads entries known to exist: no filter needed
             // on the last level.
             entries: open("entries", BIG_MEMTABLE_BYTES, true)?,
-            exact: open("exact", SMALL_MEMTABLE_BYTES, false)?,
-            anchors: open("anchors", SMALL_MEMTABLE_BYTES, false)?,
-            articles: open("articles", SMALL_MEMTABLE_BYTES, false)?,
+            // The key filter turns away absent keys first, so reads that
+            // reach these trees mostly hit: their largest level (~90 % of
+            // the keys) needs no filter of its own (~200 MB at 10 M).
+            exact: open("exact", SMALL_MEMTABLE_BYTES, true)?,
+            anchors: open("anchors", SMALL_MEMTABLE_BYTES, true)?,
+            articles: open("articles", SMALL_MEMTABLE_BYTES, true)?,
             expiry: open("expiry", SMALL_MEMTABLE_BYTES, false)?,
             meta: open("meta", SMALL_MEMTABLE_BYTES, true)?,
         };
@@ -171,8 +202,25 @@ impl EmbeddedStore {
                 )))
             }
         }
-        let state = State { next_id: meta_u64("next_id")?.unwrap_or(0), count: meta_u64("count")?.unwrap_or(0), expiry_from: Vec::new() };
-        let inner = Arc::new(Inner { db, spaces, path, matcher, clock, state: Mutex::new(state), unsynced: AtomicBool::new(false) });
+        let count = meta_u64("count")?.unwrap_or(0);
+        // An empty store needs no scan to know it holds no keys.
+        let filter = (count == 0).then(|| KeyFilter::sized_for(0));
+        let state =
+            State { next_id: meta_u64("next_id")?.unwrap_or(0), count, expiry_from: Vec::new(), filter, pending: None, filter_failed: false };
+        let inner = Arc::new(Inner {
+            db,
+            spaces,
+            path,
+            matcher,
+            clock,
+            state: Mutex::new(state),
+            unsynced: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
+            filter_builder: Mutex::new(None),
+        });
+        if count > 0 {
+            inner.start_filter_rebuild(&mut lock(&inner.state));
+        }
         let weak = Arc::downgrade(&inner);
         std::thread::Builder::new()
             .name("dedup-sync".into())
@@ -202,11 +250,12 @@ fn sync_loop(inner: Weak<Inner>) {
 
 impl Inner {
     /// Run one step under the mutex and commit what it wrote as one batch.
-    fn write<T>(&self, step: impl FnOnce(&mut FjallTables<'_>) -> Result<T, DedupError>) -> Result<T, DedupError> {
+    fn write<T>(self: &Arc<Self>, step: impl FnOnce(&mut FjallTables<'_>) -> Result<T, DedupError>) -> Result<T, DedupError> {
         let mut state = lock(&self.state);
         let mut tables = FjallTables {
             spaces: &self.spaces,
             path: &self.path,
+            filter: state.filter.as_ref(),
             cells: HashMap::new(),
             next_id: state.next_id,
             count: state.count,
@@ -214,30 +263,117 @@ impl Inner {
         };
         // A failed step may have half-written its overlay: drop it.
         let out = step(&mut tables)?;
+        let FjallTables { cells, next_id, count, expiry_from, .. } = tables;
         let mut batch = self.db.batch();
-        for ((space, key), cell) in tables.cells {
+        let mut new_keys = Vec::new();
+        for ((space, key), cell) in cells {
             if !cell.dirty {
                 continue;
             }
             match cell.value {
-                Some(v) => batch.insert(self.spaces.get(space), key, v),
+                Some(v) => {
+                    if space.filtered() {
+                        new_keys.push(key_hash(space as u8, &key));
+                    }
+                    batch.insert(self.spaces.get(space), key, v)
+                }
                 None => batch.remove(self.spaces.get(space), key),
             }
         }
-        if tables.next_id != state.next_id {
-            batch.insert(&self.spaces.meta, "next_id", tables.next_id.to_le_bytes());
+        if next_id != state.next_id {
+            batch.insert(&self.spaces.meta, "next_id", next_id.to_le_bytes());
         }
-        if tables.count != state.count {
-            batch.insert(&self.spaces.meta, "count", tables.count.to_le_bytes());
+        if count != state.count {
+            batch.insert(&self.spaces.meta, "count", count.to_le_bytes());
         }
         if !batch.is_empty() {
             batch.commit().or_io(&self.path)?;
             self.unsynced.store(true, Ordering::Release);
         }
-        state.next_id = tables.next_id;
-        state.count = tables.count;
-        state.expiry_from = tables.expiry_from;
+        state.next_id = next_id;
+        state.count = count;
+        state.expiry_from = expiry_from;
+        // Keys reach the filter only once they are in the tree, and in the
+        // same critical section, so no reader can miss them.
+        if let Some(filter) = &mut state.filter {
+            new_keys.iter().for_each(|h| filter.insert(*h));
+        }
+        if let Some(pending) = &mut state.pending {
+            pending.extend_from_slice(&new_keys);
+        }
+        if state.filter.as_ref().is_some_and(KeyFilter::is_full) {
+            self.start_filter_rebuild(&mut state);
+        }
         Ok(out)
+    }
+
+    /// Drop the filter and build a new one, sized for what the tree now
+    /// holds, on a thread of its own; until it is installed every read
+    /// goes to the tree. Called with the state locked, so every key
+    /// committed before is in the tree the scan reads, and every key
+    /// committed after lands in `pending`.
+    fn start_filter_rebuild(self: &Arc<Self>, state: &mut State) {
+        if state.pending.is_some() || state.filter_failed {
+            return;
+        }
+        // Every entry adds at most one key per indexed anchor, its content
+        // hash and its article id.
+        let expected = state.count.saturating_mul(INDEXED_ANCHORS as u64 + 2);
+        state.filter = None;
+        state.pending = Some(Vec::new());
+        let weak = Arc::downgrade(self);
+        match std::thread::Builder::new().name("dedup-filter".into()).spawn(move || rebuild_filter(weak, expected)) {
+            Ok(handle) => {
+                // The previous build ended when it installed its filter.
+                let finished = lock(&self.filter_builder).replace(handle);
+                drop(finished);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "dedup store: cannot start the key filter thread; every lookup reads the index");
+                state.pending = None;
+                state.filter_failed = true;
+            }
+        }
+    }
+
+    /// Every key of the filtered keyspaces, as of now; `None` if the store
+    /// is closing.
+    fn scan_keys(&self, expected: u64) -> Result<Option<KeyFilter>, DedupError> {
+        let mut filter = KeyFilter::sized_for(expected);
+        for space in Space::FILTERED {
+            for (n, item) in self.spaces.get(space).iter().enumerate() {
+                if n % 4096 == 0 && self.closing.load(Ordering::Acquire) {
+                    return Ok(None);
+                }
+                filter.insert(key_hash(space as u8, &item.key().or_io(&self.path)?));
+            }
+        }
+        Ok(Some(filter))
+    }
+}
+
+fn rebuild_filter(inner: Weak<Inner>, expected: u64) {
+    let Some(inner) = inner.upgrade() else { return };
+    let started = std::time::Instant::now();
+    let scanned = inner.scan_keys(expected);
+    let mut state = lock(&inner.state);
+    let pending = state.pending.take().unwrap_or_default();
+    match scanned {
+        Ok(Some(mut filter)) => {
+            pending.iter().for_each(|h| filter.insert(*h));
+            tracing::debug!(
+                entries = state.count,
+                filter_bytes = filter.bytes(),
+                seconds = started.elapsed().as_secs_f64(),
+                "dedup store: key filter built"
+            );
+            state.filter = Some(filter);
+        }
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "dedup store: building the key filter failed; every lookup reads the index");
+            state.filter_failed = true;
+        }
     }
 }
 
@@ -250,6 +386,7 @@ struct Cell {
 struct FjallTables<'t> {
     spaces: &'t Spaces,
     path: &'t Path,
+    filter: Option<&'t KeyFilter>,
     cells: HashMap<(Space, Vec<u8>), Cell>,
     next_id: u64,
     count: u64,
@@ -299,7 +436,8 @@ impl FjallTables<'_> {
         match self.cells.entry((space, key.to_vec())) {
             Slot::Occupied(o) => Ok(o.into_mut()),
             Slot::Vacant(v) => {
-                let value = self.spaces.get(space).get(key).or_io(self.path)?.map(|s| s.to_vec());
+                let absent = space.filtered() && self.filter.is_some_and(|f| !f.may_contain(key_hash(space as u8, key)));
+                let value = if absent { None } else { self.spaces.get(space).get(key).or_io(self.path)?.map(|s| s.to_vec()) };
                 Ok(v.insert(Cell { value, dirty: false }))
             }
         }
@@ -445,7 +583,7 @@ impl Tables for FjallTables<'_> {
 
 impl DedupStore for EmbeddedStore {
     fn check_and_insert(&self, fp: &Fingerprint, key: &DedupKey<'_>) -> Result<Verdict, DedupError> {
-        let inner = &*self.inner;
+        let inner = &self.inner;
         let now = (inner.clock)();
         inner.write(|t| index::check_and_insert_in(t, &inner.matcher, fp, key, now))
     }
@@ -474,6 +612,15 @@ impl Drop for EmbeddedStore {
         if let Err(e) = self.flush() {
             tracing::warn!(error = %e, "dedup store: final sync failed; the last inserts may be lost");
         }
+        // A rebuild holds the database open: stop it, so that the
+        // directory can be opened again as soon as this returns.
+        self.inner.closing.store(true, Ordering::Release);
+        let builder = lock(&self.inner.filter_builder).take();
+        if let Some(handle) = builder {
+            if handle.join().is_err() {
+                tracing::warn!("dedup store: the key filter thread panicked");
+            }
+        }
     }
 }
 
@@ -493,6 +640,50 @@ mod tests {
         assert!(expiry_key(-1, 9) < expiry_key(0, 0));
         assert!(expiry_key(5, 1) < expiry_key(5, 2));
         assert!(expiry_key(5, u64::MAX) < expiry_key(6, 0));
+    }
+
+    /// A text of random Han characters: unrelated to every other one.
+    fn random_story(seed: u64) -> String {
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        (0..400)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                char::from_u32(0x4e00 + (x % 0x5000) as u32).unwrap_or('中')
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_reopened_store_finds_what_it_held_and_what_came_during_the_filter_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let open = || EmbeddedStore::open(dir.path(), Matcher::new(0.5, 30), super::super::system_clock()).unwrap();
+        let fps: Vec<Fingerprint> = (0..300).map(|i| super::super::fingerprint(&random_story(i))).collect();
+        let check = |store: &EmbeddedStore, i: usize| {
+            let id = format!("a{i}");
+            store.check_and_insert(&fps[i], &DedupKey { article_id: &id, origin: None, seen_at_unix: 0 }).unwrap()
+        };
+        {
+            let store = open();
+            assert!(lock(&store.inner.state).filter.is_some(), "an empty store starts with its filter");
+            (0..200).for_each(|i| assert_eq!(check(&store, i), Verdict::Unique, "story {i}"));
+        }
+        let store = open();
+        // The rebuild runs beside these inserts: they must land in it.
+        (200..300).for_each(|i| assert_eq!(check(&store, i), Verdict::Unique, "story {i}"));
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while lock(&store.inner.state).filter.is_none() {
+            assert!(std::time::Instant::now() < deadline, "the key filter was not rebuilt within 30 s");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        for i in 0..300 {
+            assert!(matches!(check(&store, i), Verdict::Duplicate { similarity, .. } if similarity == 1.0), "story {i} not found");
+        }
+        // Dropping the store mid-rebuild must not keep the directory locked.
+        store.inner.start_filter_rebuild(&mut lock(&store.inner.state));
+        drop(store);
+        drop(open());
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::config::{DedupBackend, DedupConfig};
 mod embedded;
 pub mod fingerprint;
 pub mod index;
+mod key_filter;
 mod memory;
 mod redis;
 
