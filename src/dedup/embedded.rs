@@ -41,6 +41,8 @@ use super::{lock, Clock, DedupError, DedupKey, DedupStore, Fingerprint, Verdict}
 
 /// Longest time an acknowledged insert may stay unsynced.
 pub const SYNC_INTERVAL: Duration = Duration::from_millis(100);
+/// Keys read per iterator when the key filter is rebuilt.
+const SCAN_CHUNK_KEYS: usize = 16_384;
 /// The LSM tree's directory inside `dedup.path`.
 pub const INDEX_DIR: &str = "index";
 /// The file of the previous (redb) store, which this version cannot read.
@@ -336,16 +338,38 @@ impl Inner {
         }
     }
 
-    /// Every key of the filtered keyspaces, as of now; `None` if the store
-    /// is closing.
+    /// Every key of the filtered keyspaces that was committed before the
+    /// call; `None` if the store is closing. Read in chunks, each from an
+    /// iterator of its own: one iterator over the whole tree would pin the
+    /// memtables and tables of its start (every memtable sealed during a
+    /// minute-long scan at 10 M) until it ends. Keys committed between
+    /// chunks may or may not be seen; they are in `pending` anyway.
     fn scan_keys(&self, expected: u64) -> Result<Option<KeyFilter>, DedupError> {
+        use std::ops::Bound::{Excluded, Unbounded};
         let mut filter = KeyFilter::sized_for(expected);
         for space in Space::FILTERED {
-            for (n, item) in self.spaces.get(space).iter().enumerate() {
-                if n % 4096 == 0 && self.closing.load(Ordering::Acquire) {
+            let tree = self.spaces.get(space);
+            let mut after: Option<Vec<u8>> = None;
+            loop {
+                if self.closing.load(Ordering::Acquire) {
                     return Ok(None);
                 }
-                filter.insert(key_hash(space as u8, &item.key().or_io(&self.path)?));
+                let chunk: Box<dyn Iterator<Item = _>> = match after.take() {
+                    None => Box::new(tree.iter()),
+                    Some(key) => Box::new(tree.range::<Vec<u8>, _>((Excluded(key), Unbounded))),
+                };
+                let mut seen = 0;
+                for item in chunk.take(SCAN_CHUNK_KEYS) {
+                    let key = item.key().or_io(&self.path)?;
+                    filter.insert(key_hash(space as u8, &key));
+                    seen += 1;
+                    if seen == SCAN_CHUNK_KEYS {
+                        after = Some(key.to_vec());
+                    }
+                }
+                if after.is_none() {
+                    break;
+                }
             }
         }
         Ok(Some(filter))
