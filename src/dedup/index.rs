@@ -13,6 +13,11 @@ pub const MAX_VERIFY: usize = 16;
 /// Articles remembered per anchor. An anchor shared by more articles is a
 /// stock phrase, useless for finding copies, so later articles skip it.
 pub const POSTING_CAP: usize = 32;
+/// A verified copy at least this similar ends a lookup early. Another
+/// stored article closer still would be nearly this one again, and the store
+/// keeps one article per story, so reading the remaining anchors would
+/// almost never change the answer.
+pub const SURE_COPY: f64 = 0.9;
 /// Expired articles dropped per insert, so expiry work is spread evenly.
 pub const EXPIRE_BATCH: usize = 64;
 pub const DAY_SECONDS: i64 = 86_400;
@@ -422,35 +427,89 @@ impl Matcher {
             }
             return Ok(Decision::Duplicate { of: e.article_id, similarity: 1.0, kind: DuplicateKind::Exact });
         }
-        // An anchor shared by few articles says more than a stock phrase
-        // shared by many: weigh each hit by the posting's rarity.
-        let mut hits: HashMap<u64, f64> = HashMap::new();
+        // Anchors are read one by one, the article's smallest hashes first.
+        // One that a single stored article holds points straight at a likely
+        // original: it is verified at once, and a sure copy ends the search
+        // (a near copy then costs two or three reads instead of one per
+        // anchor). Otherwise every anchor is read and the candidates are
+        // verified strongest evidence first, an anchor shared by few
+        // articles saying more than a stock phrase shared by many.
+        let mut search = Search { best: None, verified: Vec::new() };
+        let mut evidence: HashMap<u64, Evidence> = HashMap::new();
         for a in &fp.anchors {
             let ids = tables.postings(*a)?;
+            if let [only] = ids[..] {
+                if search.verified.len() < MAX_VERIFY && !search.verified.contains(&only) {
+                    if let Some(decision) = self.verify(tables, fp, key, only, &mut search, now_unix)? {
+                        return Ok(decision);
+                    }
+                    if search.best.as_ref().is_some_and(|(sim, _, _)| *sim >= SURE_COPY) {
+                        break;
+                    }
+                }
+            }
             let weight = 1.0 / ids.len().max(1) as f64;
+            let full = ids.len() >= POSTING_CAP;
             for id in ids {
-                *hits.entry(id).or_default() += weight;
+                let e = evidence.entry(id).or_default();
+                e.weight += weight;
+                e.hits += 1;
+                e.open |= !full;
             }
         }
-        let mut ranked: Vec<(u64, f64)> = hits.into_iter().collect();
-        ranked.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-        let mut best: Option<(f64, u64, Entry)> = None;
-        for (id, _) in ranked.into_iter().take(MAX_VERIFY) {
-            let Some(e) = tables.entry(id)?.filter(live) else { continue };
-            if is_redelivery(e.origin.as_deref(), key.origin) {
-                return Ok(Decision::Redelivery);
-            }
-            let Some(sim) = compare(fp, &e.fp).near_duplicate(fp, &e.fp, self.near_threshold) else { continue };
-            // Ties go to the earliest entry: the story as first seen.
-            if best.as_ref().is_none_or(|(s, bid, _)| sim > *s || (sim == *s && id < *bid)) {
-                best = Some((sim, id, e));
+        if search.best.as_ref().is_none_or(|(sim, _, _)| *sim < SURE_COPY) {
+            // An article met only through one full posting shares nothing
+            // with this one but a stock phrase: not worth a read.
+            let mut ranked: Vec<(u64, f64)> = evidence
+                .into_iter()
+                .filter(|(id, e)| (e.open || e.hits > 1) && !search.verified.contains(id))
+                .map(|(id, e)| (id, e.weight))
+                .collect();
+            ranked.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            let budget = MAX_VERIFY.saturating_sub(search.verified.len());
+            for (id, _) in ranked.into_iter().take(budget) {
+                if let Some(decision) = self.verify(tables, fp, key, id, &mut search, now_unix)? {
+                    return Ok(decision);
+                }
             }
         }
-        Ok(match best {
+        Ok(match search.best {
             Some((similarity, _, e)) => Decision::Duplicate { of: e.article_id, similarity, kind: DuplicateKind::Near },
             None => Decision::Insert,
         })
     }
+
+    /// Compare stored article `id` with the one being looked up and keep it
+    /// if it is the best copy so far; `Some` when the lookup is decided.
+    fn verify(&self, tables: &mut dyn Lookup, fp: &Fingerprint, key: &DedupKey<'_>, id: u64, search: &mut Search, now_unix: i64) -> Result<Option<Decision>, DedupError> {
+        search.verified.push(id);
+        let Some(e) = tables.entry(id)?.filter(|e| e.live(now_unix, self.window_secs)) else { return Ok(None) };
+        if is_redelivery(e.origin.as_deref(), key.origin) {
+            return Ok(Some(Decision::Redelivery));
+        }
+        let Some(sim) = compare(fp, &e.fp).near_duplicate(fp, &e.fp, self.near_threshold) else { return Ok(None) };
+        // Ties go to the earliest entry: the story as first seen.
+        if search.best.as_ref().is_none_or(|(s, bid, _)| sim > *s || (sim == *s && id < *bid)) {
+            search.best = Some((sim, id, e));
+        }
+        Ok(None)
+    }
+}
+
+/// How a stored article was met while reading the anchors.
+#[derive(Default)]
+struct Evidence {
+    /// Sum over shared anchors of 1 / (articles holding the anchor).
+    weight: f64,
+    hits: u32,
+    /// Met through at least one posting that is not full.
+    open: bool,
+}
+
+/// The candidates verified so far and the best copy among them.
+struct Search {
+    best: Option<(f64, u64, Entry)>,
+    verified: Vec<u64>,
 }
 
 /// Read-write access to the tables inside one atomic step (a locked map,
