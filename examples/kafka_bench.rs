@@ -1,7 +1,7 @@
 //! Helper for scripts/bench-kafka.sh (a benchmark tool, not part of the product).
 //!
 //!   kafka_bench fill BROKERS TOPIC COUNT PARTITIONS   create TOPIC, write COUNT generated articles
-//!   kafka_bench raw BROKERS TOPIC COUNT               the baseline: a plain consumer that reads and discards
+//!   kafka_bench raw BROKERS TOPIC COUNT [BROKER_PID]  the baseline: a plain consumer that reads and discards
 //!   kafka_bench jsonl - FILE COUNT                    the same stream's well-formed inputs as JSON lines,
 //!                                                     for `zhaoshang process` (the pipeline's CPU without Kafka)
 //!   kafka_bench measure BROKERS TOPIC COUNT           what the daemon writes for TOPIC: records and bytes
@@ -10,7 +10,8 @@
 //!   kafka_bench passthrough-eos BROKERS TOPIC COUNT [BROKER_PID]  records, with no pipeline in between
 //!
 //! `raw` prints `raw_msgs_per_s=<rate>` measured from the first message to the COUNT-th, and
-//! `raw_cpu_ms_per_msg=<ms>`: this process's CPU (utime+stime) over the same interval per message.
+//! `raw_cpu_ms_per_msg=<ms>`: this process's CPU (utime+stime) over the same interval per message
+//! (and the broker's, `raw_broker_cpu_ms_per_msg`, when BROKER_PID is given).
 //!
 //! `measure` and the passthroughs first read TOPIC once and run each input through the daemon's own
 //! code — `kafka::message::process` (the pipeline, memory dedup store) and `kafka::message::records`
@@ -58,7 +59,7 @@ fn main() -> anyhow::Result<()> {
     let (cmd, brokers, topic, count) = (arg(0)?, arg(1)?, arg(2)?, arg(3)?.parse::<usize>()?);
     match cmd.as_str() {
         "fill" => fill(&brokers, &topic, count, arg(4)?.parse()?),
-        "raw" => raw(&brokers, &topic, count),
+        "raw" => raw(&brokers, &topic, count, args.get(4)),
         "jsonl" => jsonl(&topic, count),
         "measure" => measure(&brokers, &topic, count),
         "passthrough" => passthrough(&brokers, &topic, count, Delivery::AtLeastOnce, args.get(4)),
@@ -153,11 +154,11 @@ fn read_all(brokers: &str, topic: &str, count: usize, name: &str, mut each: impl
     Ok(n)
 }
 
-fn raw(brokers: &str, topic: &str, count: usize) -> anyhow::Result<()> {
+fn raw(brokers: &str, topic: &str, count: usize, broker_pid: Option<&String>) -> anyhow::Result<()> {
     let mut clock: Option<Clock> = None;
     let mut bytes = 0usize;
     let n = read_all(brokers, topic, count, "raw", |m| {
-        clock.get_or_insert_with(|| Clock::start(None));
+        clock.get_or_insert_with(|| Clock::start(broker_pid));
         bytes += m.payload().map_or(0, <[u8]>::len);
         Ok(())
     })?;

@@ -40,7 +40,7 @@ TOPIC="$RUN-in"
 echo "== fill: $COUNT articles into $TOPIC on $BROKERS"
 "$TOOL" fill "$BROKERS" "$TOPIC" "$COUNT" 4
 echo "== raw consume"
-RAW_LINE=$("$TOOL" raw "$BROKERS" "$TOPIC" "$COUNT")
+RAW_LINE=$("$TOOL" raw "$BROKERS" "$TOPIC" "$COUNT" "$BROKER_PID")
 echo "$RAW_LINE"
 RAW_RATE=$(sed -n 's/.*raw_msgs_per_s=\([0-9.]*\).*/\1/p' <<<"$RAW_LINE")
 RAW_CPU=$(sed -n 's/.*raw_cpu_ms_per_msg=\([0-9.]*\).*/\1/p' <<<"$RAW_LINE")
