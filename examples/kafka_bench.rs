@@ -294,6 +294,8 @@ fn passthrough(brokers: &str, topic: &str, count: usize, delivery: Delivery, bro
     };
     consumer.subscribe(&[topic])?;
     let name = if delivery == Delivery::AtLeastOnce { "passthrough" } else { "passthrough_eos" };
+    let k = &config.kafka;
+    eprintln!("{name}: group {}, writing to {}, {} and {}", k.group_id, k.output_topic, k.outcomes_topic, k.dlq_topic);
     let clock = rt.block_on(async {
         if delivery == Delivery::ExactlyOnce {
             let p = shared.producer.clone();
