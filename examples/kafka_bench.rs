@@ -17,9 +17,9 @@
 //! code — `kafka::message::process` (the pipeline, memory dedup store) and `kafka::message::records`
 //! (events keyed by `region.adcode` or article id, one outcome record, DLQ records for rejected inputs,
 //! headers naming the source topic/partition/offset) — so the records are byte for byte what
-//! `zhaoshang run` writes for that input, except for the ingestion time in them and for a duplicate
-//! whose copies sit on different partitions (the daemon orders dedup per partition only). That pass is
-//! not timed. A passthrough then consumes TOPIC in a new group with the daemon's consumer and producer
+//! `zhaoshang run` writes for that input, except where copies of one story sit on different
+//! partitions: which copy is kept then depends on timing in the daemon (it orders dedup per partition
+//! only) and on the interleaving of partitions in this read. That pass is not timed. A passthrough then consumes TOPIC in a new group with the daemon's consumer and producer
 //! settings (`kafka::consumer_config`/`producer_config`, so `ZHAOSHANG__KAFKA__PROPERTIES__*` apply)
 //! and, per input, produces its records with the daemon's `message::produce`:
 //!   passthrough      at-least-once: idempotent producer, up to `kafka.max_in_flight` inputs in flight,
@@ -140,8 +140,9 @@ fn reader(brokers: &str, topic: &str, name: &str) -> anyhow::Result<BaseConsumer
     Ok(consumer)
 }
 
-/// Read `count` messages of `topic` (within 10 minutes), calling `each` on every one.
-fn read_all(brokers: &str, topic: &str, count: usize, name: &str, mut each: impl FnMut(&rdkafka::message::BorrowedMessage<'_>) -> anyhow::Result<()>) -> anyhow::Result<usize> {
+/// Read `count` messages of `topic` (within 10 minutes), calling `each` on every one. Returns the
+/// consumer too: closing it takes time that is not the reading's.
+fn read_all(brokers: &str, topic: &str, count: usize, name: &str, mut each: impl FnMut(&rdkafka::message::BorrowedMessage<'_>) -> anyhow::Result<()>) -> anyhow::Result<(usize, BaseConsumer)> {
     let consumer = reader(brokers, topic, name)?;
     let deadline = Instant::now() + Duration::from_secs(600);
     let mut n = 0usize;
@@ -151,20 +152,21 @@ fn read_all(brokers: &str, topic: &str, count: usize, name: &str, mut each: impl
             n += 1;
         }
     }
-    Ok(n)
+    Ok((n, consumer))
 }
 
 fn raw(brokers: &str, topic: &str, count: usize, broker_pid: Option<&String>) -> anyhow::Result<()> {
     let mut clock: Option<Clock> = None;
     let mut bytes = 0usize;
-    let n = read_all(brokers, topic, count, "raw", |m| {
+    let (n, consumer) = read_all(brokers, topic, count, "raw", |m| {
         clock.get_or_insert_with(|| Clock::start(broker_pid));
         bytes += m.payload().map_or(0, <[u8]>::len);
         Ok(())
     })?;
     let clock = clock.unwrap_or_else(|| Clock::start(None));
-    let secs = clock.wall.elapsed().as_secs_f64();
-    println!("{} raw_mb_per_s={:.1}", clock.report("raw", n), bytes as f64 / secs / 1e6);
+    let (line, secs) = (clock.report("raw", n), clock.wall.elapsed().as_secs_f64());
+    drop(consumer);
+    println!("{line} raw_mb_per_s={:.1}", bytes as f64 / secs / 1e6);
     Ok(())
 }
 
@@ -241,7 +243,7 @@ type Plan = HashMap<(i32, i64), Vec<OutRecord>>;
 
 fn plan(rt: &tokio::runtime::Runtime, shared: &Arc<Shared>, brokers: &str, topic: &str, count: usize) -> anyhow::Result<Plan> {
     let mut plan = Plan::with_capacity(count);
-    let n = read_all(brokers, topic, count, "plan", |m| {
+    let (n, _) = read_all(brokers, topic, count, "plan", |m| {
         let input = Arc::new(Input::from_message(m));
         let processed = rt.block_on(message::process(shared, &input, None))??;
         plan.insert((input.partition, input.offset), message::records(shared, &input, &processed)?);
@@ -296,16 +298,16 @@ fn passthrough(brokers: &str, topic: &str, count: usize, delivery: Delivery, bro
     let name = if delivery == Delivery::AtLeastOnce { "passthrough" } else { "passthrough_eos" };
     let k = &config.kafka;
     eprintln!("{name}: group {}, writing to {}, {} and {}", k.group_id, k.output_topic, k.outcomes_topic, k.dlq_topic);
-    let clock = rt.block_on(async {
+    let line = rt.block_on(async {
         if delivery == Delivery::ExactlyOnce {
             let p = shared.producer.clone();
             tokio::task::spawn_blocking(move || p.init_transactions(Duration::from_secs(30))).await??;
-            at_once(&shared, &consumer, plan, count, broker_pid).await
+            at_once(&shared, &consumer, plan, count, broker_pid).await.map(|c| c.report(name, count))
         } else {
-            at_least_once(&shared, &consumer, plan, count, broker_pid).await
+            at_least_once(&shared, &consumer, plan, count, broker_pid, name).await
         }
     })?;
-    println!("{} {name}_records_per_msg={:.3}", clock.report(name, count), records as f64 / count as f64);
+    println!("{line} {name}_records_per_msg={:.3}", records as f64 / count as f64);
     Ok(())
 }
 
@@ -325,7 +327,8 @@ async fn produce_all(shared: &Shared, mut records: Vec<OutRecord>) {
 
 /// The at-least-once loop without the pipeline: bounded in-flight inputs, offsets committed
 /// periodically up to the high watermark of inputs whose records are all acknowledged.
-async fn at_least_once(shared: &Arc<Shared>, consumer: &StreamConsumer, plan: Plan, count: usize, broker_pid: Option<&String>) -> anyhow::Result<Clock> {
+/// Returns the report of the interval up to the last acknowledgement (before the final commit).
+async fn at_least_once(shared: &Arc<Shared>, consumer: &StreamConsumer, plan: Plan, count: usize, broker_pid: Option<&String>, name: &str) -> anyhow::Result<String> {
     let k = &shared.kafka;
     let plan = Mutex::new(plan);
     let permits = Arc::new(tokio::sync::Semaphore::new(k.max_in_flight));
@@ -365,9 +368,9 @@ async fn at_least_once(shared: &Arc<Shared>, consumer: &StreamConsumer, plan: Pl
             }
         }
     }
-    let clock = clock.ok_or_else(|| anyhow::anyhow!("nothing consumed"))?;
+    let line = clock.ok_or_else(|| anyhow::anyhow!("nothing consumed"))?.report(name, count);
     commit(CommitMode::Sync)?;
-    Ok(clock)
+    Ok(line)
 }
 
 /// The exactly-once loop without the pipeline: one transaction per `commit_interval_ms` or
