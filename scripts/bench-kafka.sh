@@ -5,12 +5,18 @@
 # ZHAOSHANG_BENCH_DEDUP=embedded|memory|redis picks the dedup store (default embedded, the product default).
 # Fills one topic with COUNT generated articles (reposts and poison included), then on that topic:
 #   raw   — a plain consumer that reads and discards (examples/kafka_bench.rs): the ceiling;
+#   passthrough, passthrough-eos — consume and produce, per input, exactly the records the daemon
+#           writes for it (its events, outcome and DLQ records: payloads, keys, headers, found by
+#           running the daemon's own code over the topic first, untimed), with the daemon's client
+#           settings and commit discipline but no pipeline: the ceiling for any daemon that must
+#           write those outputs (at-least-once, and exactly-once with transactions); also prints
+#           records and bytes per article. ZHAOSHANG_BENCH_PASSTHROUGH=0 skips them;
 #   alo   — `zhaoshang run`, delivery=at_least_once;
 #   eos   — `zhaoshang run`, delivery=exactly_once (transactions).
 # Rates are articles/s from the first consumed message to the last outcome, read off /metrics;
 # peak RSS is VmHWM of the daemon process. Because the machine is shared, wall rates move with the
 # load; the CPU figures do not: ms of CPU (utime+stime from /proc/PID/stat) per article, for the
-# daemon over the same interval and for the raw consumer. Compare them with the pipeline's own CPU
+# daemon over the same interval and for the raw consumer and the passthroughs. Compare them with the pipeline's own CPU
 # per article (scripts/bench-pipeline.sh --one-pass: 1000 / its articles/s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,10 +40,29 @@ TOPIC="$RUN-in"
 echo "== fill: $COUNT articles into $TOPIC on $BROKERS"
 "$TOOL" fill "$BROKERS" "$TOPIC" "$COUNT" 4
 echo "== raw consume"
-RAW_LINE=$("$TOOL" raw "$BROKERS" "$TOPIC" "$COUNT")
+RAW_LINE=$("$TOOL" raw "$BROKERS" "$TOPIC" "$COUNT" "$BROKER_PID")
 echo "$RAW_LINE"
 RAW_RATE=$(sed -n 's/.*raw_msgs_per_s=\([0-9.]*\).*/\1/p' <<<"$RAW_LINE")
 RAW_CPU=$(sed -n 's/.*raw_cpu_ms_per_msg=\([0-9.]*\).*/\1/p' <<<"$RAW_LINE")
+
+# passthrough MODE: the tool's output, then its rate as a share of raw.
+passthrough() {
+  local out name rate
+  out=$("$TOOL" "$1" "$BROKERS" "$TOPIC" "$COUNT" "$BROKER_PID") || { echo "$1 failed"; return; }
+  # The records-per-article lines once (both modes print them).
+  if [ "$1" = passthrough ]; then grep '^measure' <<<"$out" || true; fi
+  grep -v '^measure' <<<"$out" || true
+  name=${1//-/_}
+  rate=$(sed -n "s/.*${name}_msgs_per_s=\([0-9.]*\).*/\1/p" <<<"$out")
+  [ -n "$rate" ] || return 0
+  python3 -c 'import sys; r, raw = float(sys.argv[2]), float(sys.argv[3]); print(f"{sys.argv[1]}: {r:.0f} articles/s, {100 * r / raw:.1f}% of raw ({raw:.0f}/s)")' "$1" "$rate" "$RAW_RATE"
+}
+if [ "${ZHAOSHANG_BENCH_PASSTHROUGH:-1}" != 0 ]; then
+  echo "== passthrough, at-least-once (the daemon's outputs, no pipeline)"
+  passthrough passthrough
+  echo "== passthrough, exactly-once"
+  passthrough passthrough-eos
+fi
 
 now() { date +%s.%N; }
 # CPU seconds (user + system) the process has used so far.
