@@ -606,6 +606,10 @@ impl Tables for FjallTables<'_> {
 }
 
 impl DedupStore for EmbeddedStore {
+    fn warming_up(&self) -> bool {
+        lock(&self.inner.state).pending.is_some()
+    }
+
     fn check_and_insert(&self, fp: &Fingerprint, key: &DedupKey<'_>) -> Result<Verdict, DedupError> {
         let inner = &self.inner;
         let now = (inner.clock)();
@@ -697,10 +701,11 @@ mod tests {
         // The rebuild runs beside these inserts: they must land in it.
         (200..300).for_each(|i| assert_eq!(check(&store, i), Verdict::Unique, "story {i}"));
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        while lock(&store.inner.state).filter.is_none() {
+        while store.warming_up() {
             assert!(std::time::Instant::now() < deadline, "the key filter was not rebuilt within 30 s");
             std::thread::sleep(Duration::from_millis(5));
         }
+        assert!(lock(&store.inner.state).filter.is_some(), "warm, with its filter installed");
         for i in 0..300 {
             assert!(matches!(check(&store, i), Verdict::Duplicate { similarity, .. } if similarity == 1.0), "story {i} not found");
         }

@@ -80,6 +80,13 @@ pub trait DedupStore: Send + Sync {
     fn flush(&self) -> Result<(), DedupError> {
         Ok(())
     }
+    /// True while the store rebuilds an in-memory index it keeps in front of
+    /// its tables (the embedded store's key filter, after opening and when
+    /// it fills up): lookups stay correct, but read the tables for every key
+    /// meanwhile, so they are slower.
+    fn warming_up(&self) -> bool {
+        false
+    }
 }
 
 /// Seconds since the epoch; injected so expiry can be tested.
