@@ -33,5 +33,10 @@ eval "export $(deploy/docker/runtime-rootfs.sh env)"
 # A test that needs one of these services fails instead of skipping.
 export ZHAOSHANG_REQUIRE_SERVICES=1
 
+# Every package of Cargo.lock, for every platform: ops_dockerfile checks the
+# Docker build context with `cargo fetch --offline --locked`, which needs all
+# of them in the local registry, not only those this host compiles.
+cargo fetch --locked >&2
+
 echo "services: kafka=$ZHAOSHANG_TEST_KAFKA kafka-eos=$ZHAOSHANG_TEST_KAFKA_EOS redis=$ZHAOSHANG_TEST_REDIS" >&2
 cargo test --locked "$@"
