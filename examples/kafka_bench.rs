@@ -225,17 +225,9 @@ fn daemon_config(brokers: &str, topic: &str, delivery: Delivery) -> anyhow::Resu
 fn shared(config: &Config) -> anyhow::Result<Arc<Shared>> {
     let store = kafka::open_store(config)?;
     let pipeline = zhaoshang::pipeline::Pipeline::new(zhaoshang::decode::DecodeLimits { max_input_bytes: config.pipeline.max_input_bytes })?;
-    Ok(Arc::new(Shared {
-        pipeline,
-        store_sync: Arc::new(StoreSync::new(store.clone())),
-        store,
-        dedup_order: Arc::default(),
-        store_failure: zhaoshang::pipeline::StoreFailure::Fail,
-        producer: kafka::producer_config(config).create()?,
-        metrics: zhaoshang::metrics::Metrics::new()?,
-        kafka: config.kafka.clone(),
-        tracker: Arc::default(),
-    }))
+    let store_sync = Arc::new(StoreSync::new(store.clone()));
+    let producer = kafka::producer_config(config).create()?;
+    Ok(Arc::new(Shared::new(config, pipeline, store, store_sync, producer, zhaoshang::metrics::Metrics::new()?, Arc::default())))
 }
 
 /// Per input (partition, offset): the records the daemon writes for it (see the module comment).
@@ -337,7 +329,7 @@ async fn at_least_once(shared: &Arc<Shared>, consumer: &StreamConsumer, plan: Pl
     let mut commit_tick = tokio::time::interval(Duration::from_millis(k.commit_interval_ms));
     let mut clock = None;
     let commit = |mode| {
-        let offsets = shared.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take_committable();
+        let offsets = shared.tracker().take_committable();
         if !offsets.is_empty() {
             partition_list(offsets.iter().map(|(tp, o)| (tp, o))).and_then(|tpl| consumer.commit(&tpl, mode)).map_err(|e| anyhow::anyhow!("commit: {e}"))?;
         }
@@ -355,11 +347,11 @@ async fn at_least_once(shared: &Arc<Shared>, consumer: &StreamConsumer, plan: Pl
                 let (topic, partition, offset) = (m.topic().to_owned(), m.partition(), m.offset());
                 let records = take(&plan, &m)?;
                 drop(m);
-                shared.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).track(&topic, partition, offset);
+                shared.tracker().track(&topic, partition, offset);
                 let (shared, acked, all_acked, permit) = (shared.clone(), acked.clone(), all_acked.clone(), permit?);
                 tokio::spawn(async move {
                     produce_all(&shared, records).await;
-                    shared.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).done(&topic, partition, offset);
+                    shared.tracker().done(&topic, partition, offset);
                     if acked.fetch_add(1, Ordering::AcqRel) + 1 == count {
                         all_acked.notify_one();
                     }

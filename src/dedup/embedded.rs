@@ -354,12 +354,9 @@ impl Inner {
                 if self.closing.load(Ordering::Acquire) {
                     return Ok(None);
                 }
-                let chunk: Box<dyn Iterator<Item = _>> = match after.take() {
-                    None => Box::new(tree.iter()),
-                    Some(key) => Box::new(tree.range::<Vec<u8>, _>((Excluded(key), Unbounded))),
-                };
+                let from = after.take().map_or(Unbounded, Excluded);
                 let mut seen = 0;
-                for item in chunk.take(SCAN_CHUNK_KEYS) {
+                for item in tree.range::<Vec<u8>, _>((from, Unbounded)).take(SCAN_CHUNK_KEYS) {
                     let key = item.key().or_io(&self.path)?;
                     filter.insert(key_hash(space as u8, &key));
                     seen += 1;

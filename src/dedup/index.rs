@@ -434,16 +434,16 @@ impl Matcher {
         // anchor). Otherwise every anchor is read and the candidates are
         // verified strongest evidence first, an anchor shared by few
         // articles saying more than a stock phrase shared by many.
-        let mut search = Search { best: None, verified: Vec::new() };
+        let mut search = Search { matcher: self, fp, key, now_unix, best: None, verified: Vec::new() };
         let mut evidence: HashMap<u64, Evidence> = HashMap::new();
         for a in &fp.anchors {
             let ids = tables.postings(*a)?;
             if let [only] = ids[..] {
                 if search.verified.len() < MAX_VERIFY && !search.verified.contains(&only) {
-                    if let Some(decision) = self.verify(tables, fp, key, only, &mut search, now_unix)? {
+                    if let Some(decision) = search.verify(tables, only)? {
                         return Ok(decision);
                     }
-                    if search.best.as_ref().is_some_and(|(sim, _, _)| *sim >= SURE_COPY) {
+                    if search.sure() {
                         break;
                     }
                 }
@@ -457,7 +457,7 @@ impl Matcher {
                 e.open |= !full;
             }
         }
-        if search.best.as_ref().is_none_or(|(sim, _, _)| *sim < SURE_COPY) {
+        if !search.sure() {
             // An article met only through one full posting shares nothing
             // with this one but a stock phrase: not worth a read.
             let mut ranked: Vec<(u64, f64)> = evidence
@@ -468,7 +468,7 @@ impl Matcher {
             ranked.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
             let budget = MAX_VERIFY.saturating_sub(search.verified.len());
             for (id, _) in ranked.into_iter().take(budget) {
-                if let Some(decision) = self.verify(tables, fp, key, id, &mut search, now_unix)? {
+                if let Some(decision) = search.verify(tables, id)? {
                     return Ok(decision);
                 }
             }
@@ -477,22 +477,6 @@ impl Matcher {
             Some((similarity, _, e)) => Decision::Duplicate { of: e.article_id, similarity, kind: DuplicateKind::Near },
             None => Decision::Insert,
         })
-    }
-
-    /// Compare stored article `id` with the one being looked up and keep it
-    /// if it is the best copy so far; `Some` when the lookup is decided.
-    fn verify(&self, tables: &mut dyn Lookup, fp: &Fingerprint, key: &DedupKey<'_>, id: u64, search: &mut Search, now_unix: i64) -> Result<Option<Decision>, DedupError> {
-        search.verified.push(id);
-        let Some(e) = tables.entry(id)?.filter(|e| e.live(now_unix, self.window_secs)) else { return Ok(None) };
-        if is_redelivery(e.origin.as_deref(), key.origin) {
-            return Ok(Some(Decision::Redelivery));
-        }
-        let Some(sim) = compare(fp, &e.fp).near_duplicate(fp, &e.fp, self.near_threshold) else { return Ok(None) };
-        // Ties go to the earliest entry: the story as first seen.
-        if search.best.as_ref().is_none_or(|(s, bid, _)| sim > *s || (sim == *s && id < *bid)) {
-            search.best = Some((sim, id, e));
-        }
-        Ok(None)
     }
 }
 
@@ -506,10 +490,38 @@ struct Evidence {
     open: bool,
 }
 
-/// The candidates verified so far and the best copy among them.
-struct Search {
+/// One near-duplicate lookup: the article looked up, the candidates
+/// verified so far and the best copy among them.
+struct Search<'a> {
+    matcher: &'a Matcher,
+    fp: &'a Fingerprint,
+    key: &'a DedupKey<'a>,
+    now_unix: i64,
     best: Option<(f64, u64, Entry)>,
     verified: Vec<u64>,
+}
+
+impl Search<'_> {
+    /// Compare stored article `id` with the one looked up and keep it if it
+    /// is the best copy so far; `Some` when the lookup is decided.
+    fn verify(&mut self, tables: &mut dyn Lookup, id: u64) -> Result<Option<Decision>, DedupError> {
+        self.verified.push(id);
+        let Some(e) = tables.entry(id)?.filter(|e| e.live(self.now_unix, self.matcher.window_secs)) else { return Ok(None) };
+        if is_redelivery(e.origin.as_deref(), self.key.origin) {
+            return Ok(Some(Decision::Redelivery));
+        }
+        let Some(sim) = compare(self.fp, &e.fp).near_duplicate(self.fp, &e.fp, self.matcher.near_threshold) else { return Ok(None) };
+        // Ties go to the earliest entry: the story as first seen.
+        if self.best.as_ref().is_none_or(|(s, bid, _)| sim > *s || (sim == *s && id < *bid)) {
+            self.best = Some((sim, id, e));
+        }
+        Ok(None)
+    }
+
+    /// A copy similar enough that the remaining anchors need not be read.
+    fn sure(&self) -> bool {
+        self.best.as_ref().is_some_and(|(sim, _, _)| *sim >= SURE_COPY)
+    }
 }
 
 /// Read-write access to the tables inside one atomic step (a locked map,

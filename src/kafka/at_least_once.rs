@@ -84,7 +84,7 @@ async fn drain(shared: &Arc<Shared>, consumer: &Arc<Kc>, permits: &Arc<Semaphore
         let flushed = s.store_sync.flush().is_ok();
         commit(&s, &c, offsets, flushed, CommitMode::Sync);
         // Already committed: the revocation when the consumer closes has nothing left to wait for.
-        s.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+        s.tracker().clear();
     })
     .await;
     tracing::info!(waited_ms = started.elapsed().as_millis() as u64, "drained and committed");
@@ -103,7 +103,7 @@ async fn commit_acknowledged(shared: &Arc<Shared>, consumer: &Kc) {
 }
 
 fn take_committable(shared: &Shared) -> Vec<(Tp, i64)> {
-    shared.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take_committable()
+    shared.tracker().take_committable()
 }
 
 /// Commit `offsets` (taken from the tracker) if the dedup entries of their
@@ -120,7 +120,7 @@ fn commit(shared: &Shared, consumer: &Kc, offsets: Vec<(Tp, i64)>, flushed: bool
     if let Err(e) = result {
         shared.metrics.commit_failures.inc();
         tracing::warn!(error = %e, "offset commit failed; will retry");
-        let mut t = shared.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut t = shared.tracker();
         for (tp, _) in &offsets {
             t.commit_failed(tp);
         }
@@ -139,7 +139,7 @@ async fn update_store_gauge(shared: &Arc<Shared>) {
 /// Register the message as outstanding and process it on its own task.
 fn start(shared: &Arc<Shared>, input: Arc<Input>, permit: OwnedSemaphorePermit) {
     shared.metrics.messages_consumed.with_label_values(&[&input.topic]).inc();
-    shared.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).track(&input.topic, input.partition, input.offset);
+    shared.tracker().track(&input.topic, input.partition, input.offset);
     shared.metrics.in_flight.inc();
     let ticket = shared.dedup_order.enter(&input.topic, input.partition, input.offset);
     let span = tracing::info_span!("message", topic = %input.topic, partition = input.partition, offset = input.offset);
@@ -148,7 +148,7 @@ fn start(shared: &Arc<Shared>, input: Arc<Input>, permit: OwnedSemaphorePermit) 
         async move {
             handle(&shared, &input, ticket).await;
             // Only now — every output acknowledged — may the offset be committed.
-            shared.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).done(&input.topic, input.partition, input.offset);
+            shared.tracker().done(&input.topic, input.partition, input.offset);
             shared.metrics.in_flight.dec();
             drop(permit);
         }

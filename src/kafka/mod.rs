@@ -130,6 +130,32 @@ pub struct Shared {
     pub tracker: Arc<Mutex<OffsetTracker>>,
 }
 
+impl Shared {
+    /// What `run` shares with its message tasks (and the Kafka benchmark's
+    /// passthrough with its own): the rest follows from `config`.
+    pub fn new(
+        config: &Config,
+        pipeline: Pipeline,
+        store: Arc<dyn DedupStore>,
+        store_sync: Arc<StoreSync>,
+        producer: FutureProducer,
+        metrics: Metrics,
+        tracker: Arc<Mutex<OffsetTracker>>,
+    ) -> Self {
+        let store_failure = match config.dedup.redis_failure_policy {
+            RedisFailurePolicy::Fail => StoreFailure::Fail,
+            RedisFailurePolicy::Pass => StoreFailure::Pass,
+        };
+        Shared { pipeline, store, store_sync, dedup_order: Arc::default(), store_failure, producer, metrics, kafka: config.kafka.clone(), tracker }
+    }
+
+    /// The offset tracker; a panic elsewhere while holding it leaves the
+    /// offsets as they were, still usable.
+    pub fn tracker(&self) -> std::sync::MutexGuard<'_, OffsetTracker> {
+        self.tracker.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// The dedup store named by `dedup.backend`.
 pub fn open_store(config: &Config) -> Result<Arc<dyn DedupStore>, RunError> {
     crate::dedup::open(&config.dedup).map(Arc::from).map_err(|e| RunError::Dedup(e.to_string()))
@@ -186,11 +212,7 @@ pub async fn run(config: Config, store: Arc<dyn DedupStore>, shutdown: impl Futu
         delivery = ?config.delivery, max_in_flight = k.max_in_flight, "consuming"
     );
 
-    let store_failure = match config.dedup.redis_failure_policy {
-        RedisFailurePolicy::Fail => StoreFailure::Fail,
-        RedisFailurePolicy::Pass => StoreFailure::Pass,
-    };
-    let shared = Arc::new(Shared { pipeline, store, store_sync, dedup_order: Arc::default(), store_failure, producer, metrics, kafka: config.kafka.clone(), tracker });
+    let shared = Arc::new(Shared::new(&config, pipeline, store, store_sync, producer, metrics, tracker));
     let result = match config.delivery {
         Delivery::AtLeastOnce => at_least_once::run(shared.clone(), consumer.clone(), shutdown).await,
         Delivery::ExactlyOnce => exactly_once::run(shared.clone(), consumer.clone(), shutdown).await,
