@@ -179,26 +179,113 @@ fn real_fingerprints() {
     );
 }
 
-/// Run `op(i)` for i in 0..n over `threads` clients; latencies of all.
-fn run(n: u64, threads: usize, op: &(dyn Fn(u64) -> Verdict + Sync), progress: bool) -> (Latencies, Duration, f64, u64) {
+/// What one thread spent besides wall time, from `getrusage(RUSAGE_THREAD)`
+/// and `/proc/thread-self/io`: read around each operation (outside its
+/// timing) when `ZHAOSHANG_BENCH_EXPLAIN` is set, to tell what the slow
+/// ones did that the others did not.
+#[derive(Clone, Copy, Default)]
+struct Costs {
+    minor_faults: i64,
+    major_faults: i64,
+    voluntary_switches: i64,
+    involuntary_switches: i64,
+    read_calls: i64,
+    read_bytes: i64,
+}
+
+impl Costs {
+    fn now() -> Costs {
+        // SAFETY: getrusage writes one rusage struct, which we own.
+        let usage = unsafe {
+            let mut u: libc::rusage = std::mem::zeroed();
+            libc::getrusage(libc::RUSAGE_THREAD, &mut u);
+            u
+        };
+        let io = std::fs::read_to_string("/proc/thread-self/io").unwrap_or_default();
+        let field = |name: &str| io.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+        Costs {
+            minor_faults: usage.ru_minflt,
+            major_faults: usage.ru_majflt,
+            voluntary_switches: usage.ru_nvcsw,
+            involuntary_switches: usage.ru_nivcsw,
+            read_calls: field("syscr:"),
+            read_bytes: field("rchar:"),
+        }
+    }
+
+    fn since(self, before: Costs) -> Costs {
+        Costs {
+            minor_faults: self.minor_faults - before.minor_faults,
+            major_faults: self.major_faults - before.major_faults,
+            voluntary_switches: self.voluntary_switches - before.voluntary_switches,
+            involuntary_switches: self.involuntary_switches - before.involuntary_switches,
+            read_calls: self.read_calls - before.read_calls,
+            read_bytes: self.read_bytes - before.read_bytes,
+        }
+    }
+
+    /// What taking `Costs::now` itself adds (the io file's own read).
+    fn overhead() -> Costs {
+        (0..5).map(|_| Costs::now()).collect::<Vec<_>>().windows(2).map(|w| w[1].since(w[0])).min_by_key(|c| c.fields()).unwrap_or_default()
+    }
+
+    fn fields(self) -> [i64; 6] {
+        [self.minor_faults, self.major_faults, self.voluntary_switches, self.involuntary_switches, self.read_calls, self.read_bytes]
+    }
+}
+
+/// For the operations at or above p99 and those below it: the share that
+/// had each kind of cost, and its mean.
+fn explain(mut ops: Vec<(u32, Costs)>) {
+    if ops.is_empty() {
+        return;
+    }
+    ops.sort_unstable_by_key(|(ns, _)| *ns);
+    let cut = (ops.len() as f64 * 0.99) as usize;
+    let names = ["minor faults", "major faults", "voluntary switches", "involuntary switches", "read calls", "bytes read"];
+    for (label, part) in [("  below p99", &ops[..cut]), ("  p99 and up", &ops[cut..])] {
+        let n = part.len().max(1) as f64;
+        let described: Vec<String> = (0..names.len())
+            .map(|k| {
+                let with = part.iter().filter(|(_, c)| c.fields()[k] > 0).count() as f64;
+                let sum: i64 = part.iter().map(|(_, c)| c.fields()[k]).sum();
+                format!("{} {:.1} % (mean {:.2})", names[k], with * 100.0 / n, sum as f64 / n)
+            })
+            .collect();
+        println!("{label} ({} ops): {}", part.len(), described.join(", "));
+    }
+}
+
+/// Run `op` on `make(i)` for i in 0..n over `threads` clients; latencies
+/// of all. Only `op` is timed: making the fingerprint is not the store's.
+fn run(n: u64, threads: usize, make: &(dyn Fn(u64) -> (Fingerprint, String) + Sync), op: &(dyn Fn(&Fingerprint, &str) -> Verdict + Sync), progress: bool) -> (Latencies, Duration, f64, u64) {
+    let explaining = std::env::var_os("ZHAOSHANG_BENCH_EXPLAIN").is_some();
+    let overhead = Costs::overhead();
     let cpu = cpu_seconds();
     let next = AtomicU64::new(0);
     let found = AtomicU64::new(0);
     let started = Instant::now();
     let step = (n / 10).max(1);
-    let parts: Vec<Vec<u32>> = std::thread::scope(|s| {
+    let parts: Vec<(Vec<u32>, Vec<(u32, Costs)>)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
                     let mut lat = Latencies(Vec::with_capacity((n as usize / threads) + 16));
+                    let mut costs = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         if i >= n {
                             break;
                         }
+                        let (fp, id) = make(i);
+                        let before = explaining.then(Costs::now);
                         let t = Instant::now();
-                        let v = op(i);
+                        let v = op(&fp, &id);
                         lat.push(t.elapsed());
+                        if let Some(before) = before {
+                            let c = Costs::now().since(before).since(overhead);
+                            costs.push((lat.0.last().copied().unwrap_or(0), c));
+                        }
                         if matches!(v, Verdict::Duplicate { .. }) {
                             found.fetch_add(1, Ordering::Relaxed);
                         }
@@ -206,13 +293,15 @@ fn run(n: u64, threads: usize, op: &(dyn Fn(u64) -> Verdict + Sync), progress: b
                             eprintln!("  {} done, {:.0} s, CPU {:.0} s, {}", i + 1, started.elapsed().as_secs_f64(), cpu_seconds() - cpu, rss());
                         }
                     }
-                    lat.0
+                    (lat.0, costs)
                 })
             })
             .collect();
         workers.into_iter().map(|w| w.join().expect("bench thread")).collect()
     });
-    (Latencies(parts.concat()), started.elapsed(), cpu_seconds() - cpu, found.load(Ordering::Relaxed))
+    let (lat, costs): (Vec<Vec<u32>>, Vec<Vec<(u32, Costs)>>) = parts.into_iter().unzip();
+    explain(costs.concat());
+    (Latencies(lat.concat()), started.elapsed(), cpu_seconds() - cpu, found.load(Ordering::Relaxed))
 }
 
 fn main() {
@@ -255,7 +344,7 @@ fn main() {
     if held >= n {
         println!("the store already holds {held} entries: insert phase skipped; {}", rss());
     } else {
-        let (lat, took, cpu, dups) = run(n, threads, &|i| check(&synthetic(1, i), &article_id(1, i)), true);
+        let (lat, took, cpu, dups) = run(n, threads, &|i| (synthetic(1, i), article_id(1, i)), &check, true);
         store.flush().expect("flush");
         lat.report("insert (unseen: check finds nothing, inserts)", took, threads, cpu);
         println!("  {dups} of {n} taken for duplicates (random stock-phrase overlaps only)");
@@ -263,22 +352,24 @@ fn main() {
     }
 
     let stride = (n / queries).max(1);
-    let exact = |i: u64| check(&synthetic(1, i * stride), "q");
+    let exact = |i: u64| (synthetic(1, i * stride), "q".to_owned());
+    // Other stored articles than the exact lookups read, so that their
+    // records are not still in the block cache.
     let near = |i: u64| {
-        let mut fp = synthetic(1, i * stride);
+        let mut fp = synthetic(1, i * stride + stride / 2);
         fp.exact[0] ^= 0xff;
-        check(&fp, "q")
+        (fp, "q".to_owned())
     };
-    let kinds: [(&str, &(dyn Fn(u64) -> Verdict + Sync)); 2] = [("exact-duplicate lookup", &exact), ("near-duplicate lookup", &near)];
-    for (kind, op) in kinds {
-        let (lat, took, cpu, found) = run(queries, threads, op, false);
+    let kinds: [(&str, &(dyn Fn(u64) -> (Fingerprint, String) + Sync)); 2] = [("exact-duplicate lookup", &exact), ("near-duplicate lookup", &near)];
+    for (kind, make) in kinds {
+        let (lat, took, cpu, found) = run(queries, threads, make, &check, false);
         lat.report(kind, took, threads, cpu);
         println!("  {found} of {queries} found as duplicates");
     }
     // Unseen fingerprints at full size: the common case in a stream.
     // A fresh stream per run, so a repeated run on a kept store still misses.
     let miss_seed = if held >= n { 2 + u64::from(std::process::id()) } else { 2 };
-    let (lat, took, cpu, dups) = run(queries, threads, &|i| check(&synthetic(miss_seed, i), &article_id(miss_seed, i)), false);
+    let (lat, took, cpu, dups) = run(queries, threads, &|i| (synthetic(miss_seed, i), article_id(miss_seed, i)), &check, false);
     store.flush().expect("flush");
     lat.report("miss (unseen at full size: check finds nothing, inserts)", took, threads, cpu);
     println!("  {dups} of {queries} taken for duplicates");

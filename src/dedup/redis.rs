@@ -21,10 +21,14 @@
 //!   article id → ids (for `forget`);
 //! - `P:n:DAY` count of the entries expiring that day (for `len`).
 //!
+//! - `P:recent` hash, field ID%4096 → the keys that insert ID stored
+//!   (for the race check of [`INSERT_LUA`]).
+//!
 //! Lookups read generations G and G−1, which hold every entry inserted
-//! within the last window. Each hash expires at the latest expiry among
-//! its fields, so a generation's keys vanish one window after it ends:
-//! memory is bounded by at most two windows of traffic. (An article whose
+//! within the last window. A generation's keys expire when the next
+//! generation ends, as lookups stop reading them then; record hashes at the
+//! latest expiry among their records. Memory is bounded by at most two
+//! windows of traffic. (An article whose
 //! time lies more than a window ahead of its arrival stays stored until it
 //! expires but is found only while its generation is read.) Postings are
 //! capped at [`POSTING_CAP`] over both generations.
@@ -48,6 +52,9 @@ const MAX_CONFLICTS: usize = 8;
 const POOL_SIZE: usize = 8;
 /// Records per record hash.
 const RECORDS_PER_KEY: u64 = 64;
+/// Inserts remembered for the race check (see [`INSERT_LUA`]): far more
+/// than replicas can make between one's read and its insert.
+const RECENT: u64 = 4096;
 /// Bucket bits: at 10 M articles a generation's buckets hold ~40 fields,
 /// well inside Redis' listpack limit (hash-max-listpack-entries, 128 by
 /// default); below it a field costs ~10 bytes instead of ~70.
@@ -75,10 +82,9 @@ end
 local function extend(k, exp)
   if redis.call('EXPIRETIME', k) < exp then redis.call('EXPIREAT', k, exp) end
 end
-local function append(k, f, id, exp)
+local function append(k, f, id)
   local v = redis.call('HGET', k, f)
   if v then redis.call('HSET', k, f, v .. ',' .. id) else redis.call('HSET', k, f, id) end
-  extend(k, exp)
 end
 local function remove(k, f, id)
   local v = redis.call('HGET', k, f)
@@ -88,36 +94,67 @@ local function remove(k, f, id)
 end
 ";
 
-/// KEYS: seq, exact (cur, prev), article (cur), count, then for each of the
-/// fingerprint's anchors its bucket (cur, prev). ARGV: seen seq, record,
-/// expire-at, record key prefix, exact field, article field, number of
-/// anchors, the anchor fields, then the 1-based indexes of the anchors to
-/// index (chosen from the read, under the cap).
+/// KEYS: seq, exact (cur, prev), article (cur), count, recent, then for
+/// each of the fingerprint's anchors its bucket (cur, prev). ARGV: seen
+/// seq, record, the record's expire-at, record key prefix, exact field,
+/// article field, number of anchors, the generation's expire-at, the anchor
+/// fields, then the 1-based indexes of the anchors to index (chosen from
+/// the read, under the cap).
+///
+/// The race check asks whether an insert since the read (ids seen+1..cur)
+/// stored this content hash or one of these anchors. Those inserts are
+/// looked up in `recent` (the last [`RECENT`] inserts' keys, by id), a few
+/// reads instead of re-reading every field of the lookup; the full re-read
+/// remains for when they are no longer all there.
 const INSERT_LUA: &str = r"
 local seen = tonumber(ARGV[1])
 local exp = tonumber(ARGV[3])
 local n = tonumber(ARGV[7])
+local gen_exp = tonumber(ARGV[8])
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-if cur ~= seen then
-  if newer(redis.call('HGET', KEYS[2], ARGV[5]), seen) or newer(redis.call('HGET', KEYS[3], ARGV[5]), seen) then return -1 end
+local function reread()
+  if newer(redis.call('HGET', KEYS[2], ARGV[5]), seen) or newer(redis.call('HGET', KEYS[3], ARGV[5]), seen) then return true end
   for i = 1, n do
-    local f = ARGV[7 + i]
-    if newer(redis.call('HGET', KEYS[4 + 2 * i], f), seen) or newer(redis.call('HGET', KEYS[5 + 2 * i], f), seen) then return -1 end
+    local f = ARGV[8 + i]
+    if newer(redis.call('HGET', KEYS[5 + 2 * i], f), seen) or newer(redis.call('HGET', KEYS[6 + 2 * i], f), seen) then return true end
   end
+  return false
 end
+local function clashes()
+  if cur - seen > RECENT then return reread() end
+  local mine = {[ARGV[5]] = true}
+  for i = 1, n do mine[ARGV[8 + i]] = true end
+  for id = seen + 1, cur do
+    local v = redis.call('HGET', KEYS[6], id % RECENT)
+    local c = v and string.find(v, ':', 1, true)
+    if not c or tonumber(string.sub(v, 1, c - 1)) ~= id then return reread() end
+    if mine[string.sub(v, c + 1, c + 16)] then return true end
+    for k = c + 17, #v, 8 do
+      if mine[string.sub(v, k, k + 7)] then return true end
+    end
+  end
+  return false
+end
+if cur ~= seen and clashes() then return -1 end
 local id = redis.call('INCR', KEYS[1])
 local rk = ARGV[4] .. math.floor(id / 64)
 redis.call('HSET', rk, id % 64, ARGV[2])
 extend(rk, exp)
 redis.call('HSET', KEYS[2], ARGV[5], id)
-extend(KEYS[2], exp)
-append(KEYS[4], ARGV[6], id, exp)
+redis.call('EXPIREAT', KEYS[2], gen_exp)
+append(KEYS[4], ARGV[6], id)
+redis.call('EXPIREAT', KEYS[4], gen_exp)
 redis.call('INCR', KEYS[5])
 redis.call('EXPIREAT', KEYS[5], exp + 86400)
-for j = 8 + n, #ARGV do
+local keys = {id, ':', ARGV[5]}
+for j = 9 + n, #ARGV do
   local i = tonumber(ARGV[j])
-  append(KEYS[4 + 2 * i], ARGV[7 + i], id, exp)
+  append(KEYS[5 + 2 * i], ARGV[8 + i], id)
+  redis.call('EXPIREAT', KEYS[5 + 2 * i], gen_exp)
+  keys[#keys + 1] = ARGV[8 + i]
 end
+redis.call('HSET', KEYS[6], id % RECENT, table.concat(keys))
+redis.call('EXPIREAT', KEYS[6], exp)
 return id
 ";
 
@@ -173,7 +210,7 @@ impl RedisStore {
             matcher,
             clock,
             pool: Mutex::new(Vec::new()),
-            insert: Script::new(&format!("{LUA_HELPERS}{INSERT_LUA}")),
+            insert: Script::new(&format!("local RECENT = {RECENT}\n{LUA_HELPERS}{INSERT_LUA}")),
             forget: Script::new(&format!("{LUA_HELPERS}{FORGET_LUA}")),
         };
         let con = store.connect()?;
@@ -212,6 +249,12 @@ impl RedisStore {
 
     fn generation(&self, now: i64) -> i64 {
         now.div_euclid(self.matcher.window_secs.max(1))
+    }
+
+    /// When the keys of generation `gen` may go: lookups read it until the
+    /// end of the next one, and no longer.
+    fn generation_expiry(&self, gen: i64) -> i64 {
+        gen.saturating_add(2).saturating_mul(self.matcher.window_secs.max(1))
     }
 
     /// The bucket keys of the current and the previous generation.
@@ -298,7 +341,8 @@ impl RedisStore {
             .key(&exact_keys[0])
             .key(&exact_keys[1])
             .key(&self.article_keys(key.article_id, gen)[0])
-            .key(self.count_key(expire_at.div_euclid(DAY_SECONDS)));
+            .key(self.count_key(expire_at.div_euclid(DAY_SECONDS)))
+            .key(self.key("recent", ""));
         for keys in &anchor_keys {
             inv.key(&keys[0]).key(&keys[1]);
         }
@@ -308,7 +352,8 @@ impl RedisStore {
             .arg(self.key("e", ""))
             .arg(exact_field)
             .arg(key.article_id)
-            .arg(fp.anchors.len());
+            .arg(fp.anchors.len())
+            .arg(self.generation_expiry(gen));
         for a in &fp.anchors {
             inv.arg(&a.to_be_bytes()[..]);
         }
