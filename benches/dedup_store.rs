@@ -351,12 +351,15 @@ fn main() {
         println!("after inserting: {}", rss());
     }
 
-    let stride = (n / queries).max(1);
-    let exact = |i: u64| (synthetic(1, i * stride), "q".to_owned());
-    // Other stored articles than the exact lookups read, so that their
-    // records are not still in the block cache.
+    // Lookups ask for stored articles in random order, exact ones from the
+    // first half of the ids, near ones from the second, so that no lookup
+    // finds its record in the block cache because a neighbour's read it
+    // (a block holds several records of consecutive ids).
+    let half = (n / 2).max(1);
+    let pick = |i: u64| (i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 1) % half;
+    let exact = |i: u64| (synthetic(1, pick(i)), "q".to_owned());
     let near = |i: u64| {
-        let mut fp = synthetic(1, i * stride + stride / 2);
+        let mut fp = synthetic(1, half + pick(i));
         fp.exact[0] ^= 0xff;
         (fp, "q".to_owned())
     };
