@@ -261,8 +261,7 @@ fn explain(mut ops: Vec<(u32, Costs)>) {
 /// Run `op` on `make(i)` for i in 0..n over `threads` clients; latencies
 /// of all. Only `op` is timed: making the fingerprint is not the store's.
 fn run(n: u64, threads: usize, make: &(dyn Fn(u64) -> (Fingerprint, String) + Sync), op: &(dyn Fn(&Fingerprint, &str) -> Verdict + Sync), progress: bool) -> (Latencies, Duration, f64, u64) {
-    let explaining = std::env::var_os("ZHAOSHANG_BENCH_EXPLAIN").is_some();
-    let overhead = Costs::overhead();
+    let overhead = std::env::var_os("ZHAOSHANG_BENCH_EXPLAIN").map(|_| Costs::overhead());
     let cpu = cpu_seconds();
     let next = AtomicU64::new(0);
     let found = AtomicU64::new(0);
@@ -280,13 +279,12 @@ fn run(n: u64, threads: usize, make: &(dyn Fn(u64) -> (Fingerprint, String) + Sy
                             break;
                         }
                         let (fp, id) = make(i);
-                        let before = explaining.then(Costs::now);
+                        let before = overhead.map(|_| Costs::now());
                         let t = Instant::now();
                         let v = op(&fp, &id);
                         lat.push(t.elapsed());
-                        if let Some(before) = before {
-                            let c = Costs::now().since(before).since(overhead);
-                            costs.push((lat.0.last().copied().unwrap_or(0), c));
+                        if let (Some(before), Some(overhead)) = (before, overhead) {
+                            costs.push((lat.0.last().copied().unwrap_or(0), Costs::now().since(before).since(overhead)));
                         }
                         if matches!(v, Verdict::Duplicate { .. }) {
                             found.fetch_add(1, Ordering::Relaxed);

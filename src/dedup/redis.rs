@@ -20,8 +20,7 @@
 //!   integer);
 //! - `P:art:G:B` hash, B = 18 bits of a hash of the article id, field =
 //!   article id → ids (for `forget`);
-//! - `P:n:DAY` count of the entries expiring that day (for `len`).
-//!
+//! - `P:n:DAY` count of the entries expiring that day (for `len`);
 //! - `P:recent` hash, field ID%4096 → the keys that insert ID stored
 //!   (for the race check of [`INSERT_LUA`]).
 //!
@@ -83,9 +82,10 @@ end
 local function extend(k, exp)
   if redis.call('EXPIRETIME', k) < exp then redis.call('EXPIREAT', k, exp) end
 end
-local function append(k, f, id)
+local function append(k, f, id, exp)
   local v = redis.call('HGET', k, f)
   if v then redis.call('HSET', k, f, v .. ',' .. id) else redis.call('HSET', k, f, id) end
+  redis.call('EXPIREAT', k, exp)
 end
 local function remove(k, f, id)
   local v = redis.call('HGET', k, f)
@@ -143,15 +143,13 @@ redis.call('HSET', rk, id % 64, ARGV[2])
 extend(rk, exp)
 redis.call('HSET', KEYS[2], ARGV[5], id)
 redis.call('EXPIREAT', KEYS[2], gen_exp)
-append(KEYS[4], ARGV[6], id)
-redis.call('EXPIREAT', KEYS[4], gen_exp)
+append(KEYS[4], ARGV[6], id, gen_exp)
 redis.call('INCR', KEYS[5])
 redis.call('EXPIREAT', KEYS[5], exp + 86400)
 local keys = {id, ':', ARGV[5]}
 for j = 9 + n, #ARGV do
   local i = tonumber(ARGV[j])
-  append(KEYS[5 + 2 * i], ARGV[8 + i], id)
-  redis.call('EXPIREAT', KEYS[5 + 2 * i], gen_exp)
+  append(KEYS[5 + 2 * i], ARGV[8 + i], id, gen_exp)
   keys[#keys + 1] = ARGV[8 + i]
 end
 redis.call('HSET', KEYS[6], id % RECENT, table.concat(keys))
