@@ -181,12 +181,27 @@ fn real_fingerprints() {
     );
 }
 
+fn thread_cpu_ns() -> i64 {
+    // SAFETY: clock_gettime writes one timespec, which we own.
+    let t = unsafe {
+        let mut t: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t);
+        t
+    };
+    t.tv_sec * 1_000_000_000 + t.tv_nsec
+}
+
 /// What one thread spent besides wall time, from `getrusage(RUSAGE_THREAD)`
 /// and `/proc/thread-self/io`: read around each operation (outside its
 /// timing) when `ZHAOSHANG_BENCH_EXPLAIN` is set, to tell what the slow
 /// ones did that the others did not.
 #[derive(Clone, Copy, Default)]
 struct Costs {
+    /// Time on a CPU, ns, read right around the operation (not by
+    /// `Costs::now`): an operation slow on the wall but not on the CPU
+    /// waited (a read, a lock, the scheduler, or on a VM the hypervisor,
+    /// whose steal the guest does not count).
+    cpu_ns: i64,
     minor_faults: i64,
     major_faults: i64,
     voluntary_switches: i64,
@@ -206,6 +221,7 @@ impl Costs {
         let io = std::fs::read_to_string("/proc/thread-self/io").unwrap_or_default();
         let field = |name: &str| io.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
         Costs {
+            cpu_ns: 0,
             minor_faults: usage.ru_minflt,
             major_faults: usage.ru_majflt,
             voluntary_switches: usage.ru_nvcsw,
@@ -215,20 +231,27 @@ impl Costs {
         }
     }
 
-    fn since(self, before: Costs) -> Costs {
+    fn zip(self, other: Costs, f: impl Fn(i64, i64) -> i64) -> Costs {
         Costs {
-            minor_faults: self.minor_faults - before.minor_faults,
-            major_faults: self.major_faults - before.major_faults,
-            voluntary_switches: self.voluntary_switches - before.voluntary_switches,
-            involuntary_switches: self.involuntary_switches - before.involuntary_switches,
-            read_calls: self.read_calls - before.read_calls,
-            read_bytes: self.read_bytes - before.read_bytes,
+            cpu_ns: f(self.cpu_ns, other.cpu_ns),
+            minor_faults: f(self.minor_faults, other.minor_faults),
+            major_faults: f(self.major_faults, other.major_faults),
+            voluntary_switches: f(self.voluntary_switches, other.voluntary_switches),
+            involuntary_switches: f(self.involuntary_switches, other.involuntary_switches),
+            read_calls: f(self.read_calls, other.read_calls),
+            read_bytes: f(self.read_bytes, other.read_bytes),
         }
     }
 
-    /// What taking `Costs::now` itself adds (the io file's own read).
+    fn since(self, before: Costs) -> Costs {
+        self.zip(before, |a, b| a - b)
+    }
+
+    /// What taking `Costs::now` itself adds (the io file's own read): each
+    /// field's least over a few tries.
     fn overhead() -> Costs {
-        (0..5).map(|_| Costs::now()).collect::<Vec<_>>().windows(2).map(|w| w[1].since(w[0])).min_by_key(|c| c.fields()).unwrap_or_default()
+        let gaps = (0..20).map(|_| Costs::now()).collect::<Vec<_>>().windows(2).map(|w| w[1].since(w[0])).collect::<Vec<_>>();
+        gaps.into_iter().reduce(|a, b| a.zip(b, i64::min)).unwrap_or_default()
     }
 
     fn fields(self) -> [i64; 6] {
@@ -236,8 +259,8 @@ impl Costs {
     }
 }
 
-/// For the operations at or above p99 and those below it: the share that
-/// had each kind of cost, and its mean.
+/// For the operations at or above p99 and those below it: mean time on the
+/// wall and on a CPU, the share that had each kind of cost, and its mean.
 fn explain(mut ops: Vec<(u32, Costs)>) {
     if ops.is_empty() {
         return;
@@ -254,7 +277,9 @@ fn explain(mut ops: Vec<(u32, Costs)>) {
                 format!("{} {:.1} % (mean {:.2})", names[k], with * 100.0 / n, sum as f64 / n)
             })
             .collect();
-        println!("{label} ({} ops): {}", part.len(), described.join(", "));
+        let wall: f64 = part.iter().map(|(ns, _)| f64::from(*ns)).sum::<f64>() / n / 1e3;
+        let cpu: f64 = part.iter().map(|(_, c)| c.cpu_ns as f64).sum::<f64>() / n / 1e3;
+        println!("{label} ({} ops): mean {wall:.1} µs, {cpu:.1} µs of it on a CPU; {}", part.len(), described.join(", "));
     }
 }
 
@@ -279,12 +304,13 @@ fn run(n: u64, threads: usize, make: &(dyn Fn(u64) -> (Fingerprint, String) + Sy
                             break;
                         }
                         let (fp, id) = make(i);
-                        let before = overhead.map(|_| Costs::now());
+                        let probe = overhead.map(|o| (o, Costs::now(), thread_cpu_ns()));
                         let t = Instant::now();
                         let v = op(&fp, &id);
                         lat.push(t.elapsed());
-                        if let (Some(before), Some(overhead)) = (before, overhead) {
-                            costs.push((lat.0.last().copied().unwrap_or(0), Costs::now().since(before).since(overhead)));
+                        if let Some((overhead, before, cpu)) = probe {
+                            let cpu_ns = thread_cpu_ns() - cpu;
+                            costs.push((lat.0.last().copied().unwrap_or(0), Costs { cpu_ns, ..Costs::now().since(before).since(overhead) }));
                         }
                         if matches!(v, Verdict::Duplicate { .. }) {
                             found.fetch_add(1, Ordering::Relaxed);
