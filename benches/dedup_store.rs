@@ -208,6 +208,8 @@ struct Costs {
     involuntary_switches: i64,
     read_calls: i64,
     read_bytes: i64,
+    /// Of those, bytes the thread had to fetch from storage: page cache misses.
+    storage_bytes: i64,
 }
 
 impl Costs {
@@ -228,6 +230,7 @@ impl Costs {
             involuntary_switches: usage.ru_nivcsw,
             read_calls: field("syscr:"),
             read_bytes: field("rchar:"),
+            storage_bytes: field("read_bytes:"),
         }
     }
 
@@ -240,6 +243,7 @@ impl Costs {
             involuntary_switches: f(self.involuntary_switches, other.involuntary_switches),
             read_calls: f(self.read_calls, other.read_calls),
             read_bytes: f(self.read_bytes, other.read_bytes),
+            storage_bytes: f(self.storage_bytes, other.storage_bytes),
         }
     }
 
@@ -254,8 +258,8 @@ impl Costs {
         gaps.into_iter().reduce(|a, b| a.zip(b, i64::min)).unwrap_or_default()
     }
 
-    fn fields(self) -> [i64; 6] {
-        [self.minor_faults, self.major_faults, self.voluntary_switches, self.involuntary_switches, self.read_calls, self.read_bytes]
+    fn fields(self) -> [i64; 7] {
+        [self.minor_faults, self.major_faults, self.voluntary_switches, self.involuntary_switches, self.read_calls, self.read_bytes, self.storage_bytes]
     }
 }
 
@@ -267,7 +271,7 @@ fn explain(mut ops: Vec<(u32, Costs)>) {
     }
     ops.sort_unstable_by_key(|(ns, _)| *ns);
     let cut = (ops.len() as f64 * 0.99) as usize;
-    let names = ["minor faults", "major faults", "voluntary switches", "involuntary switches", "read calls", "bytes read"];
+    let names = ["minor faults", "major faults", "voluntary switches", "involuntary switches", "read calls", "bytes read", "bytes from storage"];
     for (label, part) in [("  below p99", &ops[..cut]), ("  p99 and up", &ops[cut..])] {
         let n = part.len().max(1) as f64;
         let described: Vec<String> = (0..names.len())

@@ -158,12 +158,6 @@ fn options(memtable: u64, point_hits: bool) -> KeyspaceCreateOptions {
     KeyspaceCreateOptions::default()
         .max_memtable_size(memtable)
         .filter_block_pinning_policy(PinningPolicy::all(true))
-        // fjall pins the (unpartitioned) index blocks of L0-L1 only. At
-        // 10 M articles L2 holds a third of the data in ~40 tables per tree,
-        // each with one ~300 KB index block that every read of that table
-        // must fetch through the block cache; when it is evicted, a lookup
-        // re-reads and checksums all of it. Pinned: ~12 MB per large tree.
-        .index_block_pinning_policy(PinningPolicy::all(true))
         .expect_point_read_hits(point_hits)
 }
 
