@@ -352,6 +352,9 @@ fn main() {
         near_threshold: 0.5,
     };
 
+    // The stores' own warnings (a failed sync, the compaction watch
+    // stepping in) on stderr, as the daemon would log them.
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(tracing::Level::WARN).init();
     real_fingerprints();
     println!("before opening the store: {}", rss());
     let store: Box<dyn DedupStore> = dedup::open(&cfg).expect("open store");
