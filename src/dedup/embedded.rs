@@ -271,9 +271,11 @@ fn sync_loop(inner: Weak<Inner>) {
 /// [`L0_HALT_RUNS`], every write waits for a compaction that nothing will
 /// ask for again: the writer sleeps in `check_write_halt` while all workers
 /// idle, for good (seen at 6 M and 10 M entries). This watch runs one
-/// compaction round itself on a keyspace found halted twice in a row; when
-/// fjall's workers are already on it, the round finds level 0 busy and
-/// returns at once. Ends with the store.
+/// compaction round itself on a keyspace found halted twice in a row, as a
+/// fourth worker would: the strategy picks among tables no running
+/// compaction holds, so it cannot collide with fjall's workers. Ends with
+/// the store (a round under way when the store is dropped holds the
+/// database open until it ends).
 fn compaction_watch(inner: Weak<Inner>) {
     let mut halted = [false; 6];
     loop {
