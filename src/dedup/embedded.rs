@@ -233,16 +233,13 @@ impl EmbeddedStore {
         if count > 0 {
             inner.start_filter_rebuild(&mut lock(&inner.state));
         }
-        let weak = Arc::downgrade(&inner);
-        std::thread::Builder::new()
-            .name("dedup-sync".into())
-            .spawn(move || sync_loop(weak))
-            .map_err(|e| DedupError::Io(format!("cannot start the dedup sync thread: {e}")))?;
-        let weak = Arc::downgrade(&inner);
-        std::thread::Builder::new()
-            .name("dedup-compact".into())
-            .spawn(move || compaction_watch(weak))
-            .map_err(|e| DedupError::Io(format!("cannot start the dedup compaction watch: {e}")))?;
+        every(&inner, "dedup-sync", SYNC_INTERVAL, sync)?;
+        let mut halted = [false; 6];
+        every(&inner, "dedup-compact", WATCH_INTERVAL, move |inner| {
+            if !inner.closing.load(Ordering::Acquire) {
+                compact_halted(&inner.spaces.all(), &mut halted);
+            }
+        })?;
         Ok(EmbeddedStore { inner })
     }
 
@@ -251,16 +248,27 @@ impl EmbeddedStore {
     }
 }
 
-/// Make committed steps durable every [`SYNC_INTERVAL`]; ends with the store.
-fn sync_loop(inner: Weak<Inner>) {
-    loop {
-        std::thread::sleep(SYNC_INTERVAL);
-        let Some(inner) = inner.upgrade() else { return };
-        if inner.unsynced.swap(false, Ordering::AcqRel) {
-            if let Err(e) = inner.db.persist(PersistMode::SyncAll) {
-                inner.unsynced.store(true, Ordering::Release);
-                tracing::warn!(error = %e, "dedup store: periodic sync failed");
-            }
+/// Run `tick` on a thread of its own every `interval`, for as long as the
+/// store lives (the thread holds it only while ticking).
+fn every(inner: &Arc<Inner>, name: &str, interval: Duration, mut tick: impl FnMut(&Inner) + Send + 'static) -> Result<(), DedupError> {
+    let weak: Weak<Inner> = Arc::downgrade(inner);
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || loop {
+            std::thread::sleep(interval);
+            let Some(inner) = weak.upgrade() else { return };
+            tick(&inner);
+        })
+        .map(drop)
+        .map_err(|e| DedupError::Io(format!("cannot start the dedup store's thread {name}: {e}")))
+}
+
+/// Make committed steps durable (every [`SYNC_INTERVAL`]).
+fn sync(inner: &Inner) {
+    if inner.unsynced.swap(false, Ordering::AcqRel) {
+        if let Err(e) = inner.db.persist(PersistMode::SyncAll) {
+            inner.unsynced.store(true, Ordering::Release);
+            tracing::warn!(error = %e, "dedup store: periodic sync failed");
         }
     }
 }
@@ -276,18 +284,7 @@ fn sync_loop(inner: Weak<Inner>) {
 /// compaction holds, so it cannot collide with fjall's workers. Ends with
 /// the store (a round under way when the store is dropped holds the
 /// database open until it ends).
-fn compaction_watch(inner: Weak<Inner>) {
-    let mut halted = [false; 6];
-    loop {
-        std::thread::sleep(WATCH_INTERVAL);
-        let Some(inner) = inner.upgrade() else { return };
-        if inner.closing.load(Ordering::Acquire) {
-            return;
-        }
-        compact_halted(&inner.spaces.all(), &mut halted);
-    }
-}
-
+///
 /// One look of the compaction watch: a keyspace whose level 0 is at the
 /// halt mark now and was at the last look gets one compaction round.
 /// Returns how many rounds ran.
