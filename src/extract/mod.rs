@@ -160,7 +160,7 @@ impl Extractor {
             return Vec::new();
         }
         let article_region = self.regions.article_region(meta.title.as_deref().or(doc.title.as_deref()), meta.source.as_deref(), text);
-        let published = period::publication_date(meta.published_at.as_deref(), text);
+        let published = period::publication_date(meta.published_at.as_deref(), text, meta.url.as_deref());
         self.resolve_regions(text, &sentences, &mut groups, article_region.as_ref());
         let groups = dedup(groups);
         self.events(meta, text, &sentences, groups, published)

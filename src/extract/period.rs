@@ -41,7 +41,35 @@ const PLAN_WORDS: &[&str] = &["力争", "目标", "计划", "预计", "确保", 
 /// When the article was published: the envelope's `published_at`, else a
 /// date in the header lines (发布时间:2022-08-23, 2024-05-12 01:12,
 /// 2020年10月11日, a dateline such as 10月11日讯 with the year unknown → None).
-pub fn publication_date(published_at: Option<&str>, text: &str) -> Option<NaiveDate> {
+pub fn publication_date(published_at: Option<&str>, text: &str, url: Option<&str>) -> Option<NaiveDate> {
+    publication_date_of_page(published_at, text).or_else(|| url.and_then(url_date))
+}
+
+/// A date in a url's path, as publishing systems write it (`/201905/`,
+/// `t20190523_`, `/2019-05/23/`, `/2010/0719/`, `20211029101020905.html`):
+/// the page's date when nothing else tells it. The day is the 1st when the
+/// path gives only a month. The host is skipped: numbers there are no dates.
+pub fn url_date(url: &str) -> Option<NaiveDate> {
+    let path = match url.find("://") {
+        Some(i) => &url[i + 3..],
+        None => url,
+    };
+    let path = &path[path.find('/')?..];
+    URL_DATE.captures_iter(path).find_map(|c| {
+        let y = c[1].parse().ok()?;
+        let m = c[2].parse().ok()?;
+        let d = c.get(3).and_then(|d| d.as_str().parse().ok()).unwrap_or(1);
+        NaiveDate::from_ymd_opt(y, m, d).filter(|date| date.year() >= 1990)
+    })
+}
+
+/// Year, month and optional day at the start of a path segment or after `t`/`_`.
+static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:[/_\-=t])((?:19|20)\d{2})[-_/]?(0[1-9]|1[0-2])(?:[-_/]?(0[1-9]|[12]\d|3[01]))?(?:[/_.\-]|\d|$)")
+        .expect("url date pattern")
+});
+
+fn publication_date_of_page(published_at: Option<&str>, text: &str) -> Option<NaiveDate> {
     if let Some(p) = published_at.map(str::trim).filter(|p| !p.is_empty()) {
         if let Ok(dt) = DateTime::parse_from_rfc3339(p) {
             return Some(dt.date_naive());
@@ -335,6 +363,29 @@ fn cn_number(s: &str) -> Option<u32> {
 }
 
 #[cfg(test)]
+mod url_tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_url_paths() {
+        let cases: &[(&str, Option<(i32, u32, u32)>)] = &[
+            ("http://www.scspc.gov.cn/html/zhyw_11/2010/0719/55208.html", Some((2010, 7, 19))),
+            ("https://lzq.gov.cn/news/show/20211029101020905.html", Some((2021, 10, 29))),
+            ("http://www.example.gov.cn/art/201905/t20190523_123.html", Some((2019, 5, 1))),
+            ("http://news.example.com/2019-05/23/content_1.htm", Some((2019, 5, 23))),
+            ("http://net.cfenews.com/net/2022/1101/58077.html", Some((2022, 11, 1))),
+            ("https://jkq.huainan.gov.cn/tzzs/zsqk/91814158.html", None),
+            ("http://www.lyredcross.com/xy/zs/142354.html", None),
+            ("http://www.2020news.com/a/1.html", None),
+        ];
+        for (url, want) in cases {
+            let want = want.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d));
+            assert_eq!(url_date(url), want, "{url}");
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -366,7 +417,7 @@ mod tests {
             (None, "标题\n2020-02-30\n", None),
         ];
         for (env, text, want) in cases {
-            assert_eq!(publication_date(*env, text), want.and_then(date), "{env:?} {text}");
+            assert_eq!(publication_date(*env, text, None), want.and_then(date), "{env:?} {text}");
         }
     }
 

@@ -7,6 +7,7 @@
 //! the (few) matches, using the article's own region as context.
 
 mod article;
+mod history;
 mod names;
 
 use std::collections::HashMap;
@@ -99,6 +100,9 @@ struct Pattern {
 struct Cand {
     idx: usize,
     short: bool,
+    /// A name the division had before (长乐市 for 长乐区): it loses to a
+    /// division that bears the name today.
+    former: bool,
 }
 
 /// One place name found in a text. Offsets are character offsets.
@@ -269,21 +273,26 @@ impl Divisions {
             })
         };
         for (idx, r) in regions.iter().enumerate() {
-            let p = slot(&r.name, &mut patterns);
-            patterns[p].cands.push(Cand { idx, short: false });
-            // Development zones (xx7x) have long descriptive names and no short form.
+            // Development zones (xx7x) are statistical units, not divisions:
+            // their names stand for the host city (130171 石家庄高新技术产业开发区
+            // → 130100). They have long descriptive names and no short form.
             let dev_zone = r.level == RegionLevel::County && r.adcode.as_bytes().get(4) == Some(&b'7');
             if dev_zone {
-                for v in dev_zone_variants(&r.name) {
+                let host = city_of[idx].unwrap_or(province_of[idx]);
+                for v in std::iter::once(r.name.clone()).chain(dev_zone_variants(&r.name)) {
                     let p = slot(&v, &mut patterns);
-                    patterns[p].cands.push(Cand { idx, short: false });
+                    if !patterns[p].cands.iter().any(|c| c.idx == host) {
+                        patterns[p].cands.push(Cand { idx: host, short: false, former: false });
+                    }
                 }
                 continue;
             }
+            let p = slot(&r.name, &mut patterns);
+            patterns[p].cands.push(Cand { idx, short: false, former: false });
             for Variant { text, short } in names::variants(&r.name, r.level) {
                 let p = slot(&text, &mut patterns);
                 if !patterns[p].cands.iter().any(|c| c.idx == idx) {
-                    patterns[p].cands.push(Cand { idx, short });
+                    patterns[p].cands.push(Cand { idx, short, former: false });
                 }
             }
         }
@@ -294,7 +303,18 @@ impl Divisions {
                 .get(code)
                 .ok_or_else(|| ExtractError::Divisions(format!("aliases.csv: {name} names unknown adcode {code}")))?;
             let p = slot(name, &mut patterns);
-            patterns[p].cands.push(Cand { idx, short: false });
+            patterns[p].cands.push(Cand { idx, short: false, former: false });
+        }
+        for f in history::former_names()? {
+            // The change table is newer than the division table: a code it
+            // knows and the division table does not yet is skipped.
+            let Some(&idx) = by_code.get(&f.code) else { continue };
+            // Full names only: a former short name (小河 of 小河区, now 花溪区)
+            // lives on in towns and firms (小河镇) long after the division.
+            let p = slot(&f.name, &mut patterns);
+            if !patterns[p].cands.iter().any(|c| c.idx == idx) {
+                patterns[p].cands.push(Cand { idx, short: false, former: true });
+            }
         }
         for (text, cue) in CUES {
             let p = slot(text, &mut patterns);
@@ -547,6 +567,9 @@ impl Divisions {
         }
         let best_of = |cands: &mut dyn Iterator<Item = &Cand>| -> Option<usize> {
             let mut v: Vec<&Cand> = cands.collect();
+            if v.iter().any(|c| !c.former) {
+                v.retain(|c| !c.former);
+            }
             let top = v.iter().map(|c| level_rank(self.regions[c.idx].level)).min()?;
             v.retain(|c| level_rank(self.regions[c.idx].level) == top);
             // Prefer a full-name reading over a short one at the same level.

@@ -27,7 +27,7 @@ pub(super) fn common_words() -> impl Iterator<Item = &'static str> {
 /// (中山路, 长安大学, 兴业银行), not a reference to the division.
 pub(super) const NOT_PLACE_AFTER: &[&str] = &[
     "路", "街", "巷", "大道", "大街", "大学", "学院", "医院", "公园", "广场", "号", "银行", "饭店", "宾馆", "酒店",
-    "中学", "小学", "花园", "小区",
+    "中学", "小学", "花园", "小区", "镇",
 ];
 
 /// Rivers, lakes, mountains and seas whose name ends in the first character

@@ -305,7 +305,7 @@ fn dev_corpus_article_regions() {
             total += 1;
             let ok = got.starts_with(want);
             right += usize::from(ok);
-            let published = crate::extract::period::publication_date(raw.published_at.as_deref(), &text);
+            let published = crate::extract::period::publication_date(raw.published_at.as_deref(), &text, None);
             println!("{} {id:<22} gold {want} got {got} (published {published:?})", if ok { "ok " } else { "BAD" });
             if std::env::var_os("ZHAOSHANG_DEV_MENTIONS").is_some() {
                 let chars: Vec<char> = text.chars().collect();
