@@ -54,6 +54,9 @@ const PROGRESS: Cue = Cue::Kind(EventKind::InvestmentProgress);
 
 const CUES: &[(&str, Cue)] = &[
     ("签约", SIGNING),
+    // 新签 (新签招商引资项目) is a signing even beside 投资额; 签约引进 signs
+    ("新签", SIGNING),
+    ("签约引进", SIGNING),
     ("签订", SIGNING),
     ("签下", SIGNING),
     ("签署", SIGNING),
@@ -83,7 +86,9 @@ const CUES: &[(&str, Cue)] = &[
     ("实际使用", FUNDS),
     ("实到", FUNDS),
     ("到账", FUNDS),
+    ("进资", FUNDS),
     ("开工", START),
+    ("开复工", START),
     ("建成", DONE),
     ("投产", DONE),
     ("竣工", DONE),
@@ -95,6 +100,10 @@ const CUES: &[(&str, Cue)] = &[
     ("入驻", ATTRACT),
     ("注册成立", ATTRACT),
     ("新设", ATTRACT),
+    ("新增", ATTRACT),
+    ("设立", ATTRACT),
+    ("达成", ATTRACT),
+    ("意向项目", ATTRACT),
     ("在谈", Cue::Negotiating),
     ("推介", PROMO),
     ("考察", PROMO),
@@ -107,6 +116,11 @@ const CUES: &[(&str, Cue)] = &[
     ("拜访", PROMO),
     ("走访", PROMO),
     ("恳谈", PROMO),
+    ("征集", PROMO),
+    ("发布", PROMO),
+    ("推出", PROMO),
+    ("出席", PROMO),
+    ("参会", PROMO),
     ("完成投资", PROGRESS),
     ("项目投资", PROGRESS),
     ("累计投资", PROGRESS),
@@ -119,6 +133,11 @@ const CUES: &[(&str, Cue)] = &[
     ("项目投资额", Cue::Not),
     ("计划总投资", Cue::Not),
     ("计划投资", Cue::Not),
+    ("项目投资总额", Cue::Not),
+    ("引进资金", Cue::Not),
+    // what a project will be once built, not a completion
+    ("建成后", Cue::Not),
+    ("投产后", Cue::Not),
     // contracted foreign capital is a statistic of whatever statement it
     // sits in (projects signed, or brought in), not a signing of its own
     ("合同外资", Cue::Not),
@@ -155,6 +174,7 @@ const ACTIVITY_NOUNS: &[&str] = &[
 const ANCHORS: &[&str] = &[
     "招商", "引资", "招引", "投资促进", "到位资金", "集中签约", "集中开工", "签约项目", "项目签约", "合同项目", "签约仪式",
     "签约活动", "引进项目", "引进外资", "利用外资", "使用外资", "项目集中", "开工仪式", "开工活动", "投产仪式", "竣工投产",
+    "双招双引", "推介会", "投资说明会",
 ];
 
 /// Company names that contain 招商 (China Merchants): a stock report that

@@ -659,8 +659,6 @@ impl Extractor {
         let counts_only = facts.iter().all(|f| f.metric.is_count());
         let kind = match kind {
             Some(EventKind::Target) => EventKind::Target,
-            // promotion counts visits and firms met, not projects or money
-            Some(EventKind::PromotionActivity) if !firms_only => EventKind::Attraction,
             // funds and spending are money: a count beside them counts
             // projects or firms brought in
             Some(EventKind::FundsInPlace | EventKind::InvestmentProgress) if counts_only => EventKind::Attraction,

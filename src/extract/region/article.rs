@@ -57,14 +57,27 @@ impl Divisions {
     /// the title, the source, the dateline, or the dominant place in the text.
     pub fn article_region(&self, title: Option<&str>, source: Option<&str>, text: &str) -> Option<Region> {
         let mut own: BTreeMap<usize, f64> = BTreeMap::new();
-        let mut vote = |idx: usize, w: f64| *own.entry(idx).or_default() += w;
+        // Votes from a place standing as an actor (not a venue, a partner,
+        // a name inside a name or a news agency's dateline): only a division
+        // with some of these may be chosen below its province.
+        let mut firm: BTreeMap<usize, f64> = BTreeMap::new();
+        let mut vote = |idx: usize, w: f64, is_firm: bool| {
+            *own.entry(idx).or_default() += w;
+            if is_firm {
+                *firm.entry(idx).or_default() += w;
+            }
+        };
         for (s, w) in [(source, W_SOURCE), (title, W_TITLE)] {
             let Some(s) = s else { continue };
             let hits = self.hits(s, None);
             for (h, role) in hits.iter().zip(roles(s, &hits)) {
                 if let HitKind::Place(idx) = h.kind {
                     // 铜川在上海举办推介会: the title is about 铜川.
-                    vote(idx, if role == Role::Elsewhere { w * W_VENUE } else { w });
+                    match role {
+                        Role::Elsewhere => vote(idx, w * W_VENUE, false),
+                        Role::Named => vote(idx, w, false),
+                        Role::Actor => vote(idx, w, true),
+                    }
                 }
             }
         }
@@ -91,49 +104,63 @@ impl Divisions {
             let line_before = tail(&text[line_start..h.byte_start], 90);
             let at_line_start = line_before.len() < 90 && line_before.chars().count() <= 30;
             let after = &text[h.byte_end..];
-            let w = if names_source(line_before) {
-                W_SOURCE
+            let dateline = dateline_place(line_before, after);
+            let (w, is_firm) = if names_source(line_before) {
+                (W_SOURCE, true)
+            } else if dateline == Some(true) {
+                (W_DATELINE, true)
+            } else if dateline == Some(false) {
+                // 新华社兰州7月19日电: where the reporter filed from, often a venue.
+                (W_DATELINE * W_VENUE, false)
             } else if listed.contains(&line_start) {
-                W_LIST
+                (W_LIST, false)
             } else if at_line_start
                 && PUBLISHER_AFTER.iter().any(|p| after.chars().take(8).collect::<String>().contains(p))
                 && !line_before.ends_with("本报")
             {
-                W_DATELINE
+                (W_DATELINE, true)
             } else if h.byte_start < header_end {
-                W_HEADER
+                (W_HEADER, *role == Role::Actor)
             } else {
                 let base = W_BODY + if h.start < LEAD_CHARS { W_LEAD_BONUS } else { 0.0 };
                 match role {
-                    Role::Actor if opens_clause(line_before) => base * W_SUBJECT,
-                    Role::Actor => base,
-                    Role::Elsewhere | Role::Named => base * W_VENUE,
+                    Role::Actor if opens_clause(line_before) => (base * W_SUBJECT, true),
+                    Role::Actor => (base, true),
+                    Role::Elsewhere | Role::Named => (base * W_VENUE, false),
                 }
             };
-            vote(idx, w);
+            vote(idx, w, is_firm);
         }
-        self.dominant(&own, &cues).map(|i| self.regions[i].clone())
+        self.dominant(&own, &firm, &cues).map(|i| self.regions[i].clone())
     }
 
     /// Rolls votes up the chain (a county's vote supports its city and
     /// province) and descends from the best province while one child carries
     /// most of the weight, or the 我市/全县 cues say the article speaks from
     /// a lower level.
-    fn dominant(&self, own: &BTreeMap<usize, f64>, cues: &HashMap<Cue, usize>) -> Option<usize> {
-        let mut sup: BTreeMap<usize, f64> = BTreeMap::new();
-        for (&idx, &w) in own {
-            let p = self.province_of[idx];
-            *sup.entry(p).or_default() += w;
-            if let Some(c) = self.city_of[idx].filter(|&c| c != p) {
-                *sup.entry(c).or_default() += w;
+    fn dominant(&self, own: &BTreeMap<usize, f64>, firm: &BTreeMap<usize, f64>, cues: &HashMap<Cue, usize>) -> Option<usize> {
+        let roll_up = |votes: &BTreeMap<usize, f64>| {
+            let mut sup: BTreeMap<usize, f64> = BTreeMap::new();
+            for (&idx, &w) in votes {
+                let p = self.province_of[idx];
+                *sup.entry(p).or_default() += w;
+                if let Some(c) = self.city_of[idx].filter(|&c| c != p) {
+                    *sup.entry(c).or_default() += w;
+                }
+                if self.regions[idx].level == RegionLevel::County {
+                    *sup.entry(idx).or_default() += w;
+                }
             }
-            if self.regions[idx].level == RegionLevel::County {
-                *sup.entry(idx).or_default() += w;
-            }
-        }
+            sup
+        };
+        let sup = roll_up(own);
+        let sup_firm = roll_up(firm);
+        // A fair's host city, named only as its venue, in the fair's name or
+        // in an agency's dateline, does not own the fair: its province does.
+        let has_firm = |i: usize| sup_firm.get(&i).is_some_and(|&w| w > 0.0);
         let best = |pred: &dyn Fn(usize) -> bool| {
             sup.iter()
-                .filter(|(&i, _)| pred(i))
+                .filter(|(&i, _)| pred(i) && (self.regions[i].level == RegionLevel::Province || has_firm(i)))
                 .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
                 .map(|(&i, &w)| (i, w))
         };
@@ -317,6 +344,20 @@ fn names_source(before: &str) -> bool {
     rest.trim_start_matches([' ', '\u{3000}']).chars().count() <= 6
 }
 
+/// Whether a place is a dateline's (本报富阳7月6日电, 新华社兰州7月19日专电):
+/// `Some(true)` after 本报, where a local paper reports on its own ground;
+/// `Some(false)` after a news agency or a paper of elsewhere, which files from
+/// wherever the event is held; `None` when it is no dateline.
+fn dateline_place(line_before: &str, after: &str) -> Option<bool> {
+    let before = line_before.trim_end_matches([' ', '\u{3000}']);
+    if before.chars().count() > 12 || !before.ends_with(['社', '网', '报', '台']) {
+        return None;
+    }
+    let head: String = after.chars().take(14).collect();
+    let dated = head.contains('日') && (head.contains('电') || head.contains('讯'));
+    dated.then(|| before.ends_with("本报"))
+}
+
 /// Whether a place right after `before` opens a clause or a sentence.
 fn opens_clause(before: &str) -> bool {
     let before = before.trim_end_matches([' ', '\u{3000}', '\t']);
@@ -351,6 +392,20 @@ fn header_end(text: &str) -> usize {
     pos
 }
 
+/// Words that end the name of a national or international fair.
+const FAIR_NAMES: &[&str] = &["洽谈会", "博览会", "交易会", "投洽会", "展览会", "贸易会", "商品交易", "经贸会"];
+
+/// Whether a place is part of a national fair's name (中国兰州投资贸易洽谈会,
+/// 中国·哈尔滨国际经济贸易洽谈会): it names the venue, not the owner.
+fn in_fair_name(before: &str, after: &str) -> bool {
+    let before = before.trim_end_matches(['·', '•', '(', '（', '—', '-', ' ']);
+    if !before.ends_with("中国") {
+        return false;
+    }
+    let rest: String = after.chars().take(14).take_while(|c| !matches!(c, '，' | ',' | '。' | '；' | ';' | '\n')).collect();
+    FAIR_NAMES.iter().any(|f| rest.contains(f))
+}
+
 /// The role of each hit in `text`: quoted or bracketed names, venues and
 /// partners, and places listed after a venue (赴深圳、上海等地).
 fn roles(text: &str, hits: &[Hit]) -> Vec<Role> {
@@ -374,7 +429,7 @@ fn roles(text: &str, hits: &[Hit]) -> Vec<Role> {
         let listed_after_venue = i > 0
             && out[i - 1] == Role::Elsewhere
             && LIST_JOINERS.contains(&text[hits[i - 1].byte_end..h.byte_start].trim());
-        let role = if depth > 0 || (before.ends_with(['(', '（']) && after.starts_with([')', '）'])) {
+        let role = if depth > 0 || (before.ends_with(['(', '（']) && after.starts_with([')', '）'])) || in_fair_name(before, after) {
             Role::Named
         } else if place && (venue || listed_after_venue) {
             Role::Elsewhere
