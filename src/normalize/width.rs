@@ -24,18 +24,38 @@ pub fn fold(s: &str) -> String {
     s.chars().filter_map(fold_char).collect()
 }
 
+/// Units a figure may be separated from by a space or a line break in
+/// pages converted from PDF or typeset with spaces (`219 个`, `1115.2\n亿元`).
+const FIGURE_UNITS: &[char] = &['亿', '万', '千', '元', '个', '项', '家', '户', '场', '批', '次', '%', '年', '月', '日'];
+
 /// Collapse whitespace runs inside each line, trim lines, drop empty ones.
+/// A space between a Han character and a digit, or between a digit and its
+/// unit, is dropped (`总投资 614.9 亿元` → `总投资614.9亿元`), and a line
+/// break between a figure and its unit is joined: Chinese text puts no
+/// space there, so one is an artefact of typesetting that would cut the figure.
 pub fn tidy_lines(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for line in s.lines() {
         let mut pending_space = false;
+        let first = line.trim_start().chars().next();
+        if out.ends_with('\n') && out[..out.len() - 1].ends_with(|c: char| c.is_ascii_digit()) && first.is_some_and(|c| FIGURE_UNITS.contains(&c)) {
+            out.pop();
+        }
         let start = out.len();
         for c in line.chars() {
             if c == ' ' || c.is_whitespace() {
                 pending_space = out.len() > start;
             } else {
                 if pending_space {
-                    out.push(' ');
+                    let prev = out.chars().next_back();
+                    let glued = match prev {
+                        Some(p) if p.is_ascii_digit() => FIGURE_UNITS.contains(&c),
+                        Some(p) => is_han(p) && c.is_ascii_digit(),
+                        None => false,
+                    };
+                    if !glued {
+                        out.push(' ');
+                    }
                     pending_space = false;
                 }
                 out.push(c);
@@ -107,6 +127,21 @@ pub fn is_han(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn figures_split_by_typesetting_are_joined() {
+        let cases = [
+            ("新签约亿元以上工业项目219 个,总投资 614.9 亿元", "新签约亿元以上工业项目219个,总投资614.9亿元"),
+            ("总投资1115.2\n亿元", "总投资1115.2亿元"),
+            ("2024 年 3 月", "2024年3月"),
+            ("第一段。\n2024年", "第一段。\n2024年"),
+            ("in 2024 the", "in 2024 the"),
+            ("12 34", "12 34"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(tidy_lines(input), want, "{input}");
+        }
+    }
 
     #[test]
     fn folds_full_width_ascii_and_keeps_chinese_punctuation() {

@@ -157,15 +157,24 @@ impl Divisions {
         let sup_firm = roll_up(firm);
         // A fair's host city, named only as its venue, in the fair's name or
         // in an agency's dateline, does not own the fair: its province does.
+        // Unless the article speaks as a city or county (全市, 我县) and
+        // names no other place of that level as an actor (亳州籍 is all
+        // that names the city of a 全市 report).
         let has_firm = |i: usize| sup_firm.get(&i).is_some_and(|&w| w > 0.0);
+        let n = |c: Cue| *cues.get(&c).unwrap_or(&0) as f64;
+        let speaks_below = n(Cue::City) + n(Cue::Prefecture) + n(Cue::County) > 0.0;
         let best = |pred: &dyn Fn(usize) -> bool| {
-            sup.iter()
-                .filter(|(&i, _)| pred(i) && (self.regions[i].level == RegionLevel::Province || has_firm(i)))
-                .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
-                .map(|(&i, &w)| (i, w))
+            let top = |firm_only: bool| {
+                sup.iter()
+                    .filter(|(&i, _)| {
+                        pred(i) && (!firm_only || self.regions[i].level == RegionLevel::Province || has_firm(i))
+                    })
+                    .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+                    .map(|(&i, &w)| (i, w))
+            };
+            top(true).or_else(|| if speaks_below { top(false) } else { None })
         };
         let (p, wp) = best(&|i| self.regions[i].level == RegionLevel::Province)?;
-        let n = |c: Cue| *cues.get(&c).unwrap_or(&0) as f64;
         let autonomous_region = self.regions[p].name.ends_with("自治区");
         let (n_district_high, n_district_low) =
             if autonomous_region { (n(Cue::District), 0.0) } else { (0.0, n(Cue::District)) };
@@ -395,6 +404,27 @@ fn header_end(text: &str) -> usize {
 /// Words that end the name of a national or international fair.
 const FAIR_NAMES: &[&str] = &["洽谈会", "博览会", "交易会", "投洽会", "展览会", "贸易会", "商品交易", "经贸会"];
 
+/// Words that end a firm's name.
+const FIRM_TAILS: &[&str] = &["有限公司", "有限责任公司", "股份公司", "集团", "公司", "控股", "股份"];
+/// Words that cannot sit inside a firm's name between a place and its
+/// suffix: a verb or a joiner means the place and the firm are two things
+/// (铜川与某集团签约, 铜川引进某公司).
+const NOT_IN_FIRM_NAME: &[&str] = &["与", "和", "同", "向", "在", "的", "投资", "签约", "签订", "引进", "落户", "建设", "举办", "等"];
+
+/// Whether a place opens a firm's name (上海凯波高分子线缆有限公司,
+/// 济南大瓷新材料有限公司): it names the firm, not where the figure belongs.
+fn in_firm_name(after: &str) -> bool {
+    let run: String = after.chars().take(16).take_while(|c| is_name_char(*c)).collect();
+    let Some(end) = FIRM_TAILS.iter().filter_map(|t| run.find(t)).min() else { return false };
+    let inner = &run[..end];
+    !NOT_IN_FIRM_NAME.iter().any(|w| inner.contains(w))
+}
+
+/// Characters a firm's name is written with: Han characters, letters, digits.
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() && !c.is_whitespace()
+}
+
 /// Whether a place is part of a national fair's name (中国兰州投资贸易洽谈会,
 /// 中国·哈尔滨国际经济贸易洽谈会): it names the venue, not the owner.
 fn in_fair_name(before: &str, after: &str) -> bool {
@@ -429,7 +459,9 @@ fn roles(text: &str, hits: &[Hit]) -> Vec<Role> {
         let listed_after_venue = i > 0
             && out[i - 1] == Role::Elsewhere
             && LIST_JOINERS.contains(&text[hits[i - 1].byte_end..h.byte_start].trim());
-        let role = if depth > 0 || (before.ends_with(['(', '（']) && after.starts_with([')', '）'])) || in_fair_name(before, after) {
+        let role = if depth > 0 || (before.ends_with(['(', '（']) && after.starts_with([')', '）'])) || in_fair_name(before, after)
+            || (place && in_firm_name(after))
+        {
             Role::Named
         } else if place && (venue || listed_after_venue) {
             Role::Elsewhere
