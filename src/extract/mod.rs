@@ -86,7 +86,7 @@ const COUNTED_NOUNS: &[&str] = &[
 /// Deictic words for the article's own division (我市, 全省): a clause with
 /// one of these is about the article's region, not about an earlier place.
 const DEICTIC: &[&str] =
-    &["全省", "我省", "本省", "全市", "我市", "本市", "全县", "我县", "本县", "全区", "我区", "本区", "全州", "我州", "全盟", "我盟", "全旗", "我旗"];
+    &["全省", "我省", "本省", "全市", "我市", "本市", "全县", "我县", "本县", "全区", "我区", "本区", "全州", "我州", "全盟", "我盟", "全旗", "我旗", "经开区", "高新区", "市直"];
 
 /// One measure before grouping, with what its context said about it.
 #[derive(Debug, Clone)]
@@ -153,8 +153,14 @@ impl Extractor {
         let mut groups: Vec<Group> = Vec::new();
         // a fact without any cue of its own continues the story so far
         let mut story_kind: Option<EventKind> = None;
+        // the metric of the last count, for a sentence that goes on with
+        // `其中，甲县3个、乙县4个` after a full stop
+        let mut last_count: Option<Metric> = None;
         for (si, s) in sentences.iter().enumerate() {
-            story_kind = self.sentence_groups(text, si, s, story_kind, &mut groups).or(story_kind);
+            let opens_subset = text[s.span.start..s.span.end].trim_start().starts_with("其中");
+            let (kind, count) = self.sentence_groups(text, si, s, story_kind, opens_subset.then_some(last_count).flatten(), &mut groups);
+            story_kind = kind.or(story_kind);
+            last_count = count.or(last_count);
         }
         if groups.iter().all(|g| g.facts.iter().all(|f| f.growth)) {
             return Vec::new();
@@ -176,15 +182,18 @@ impl Extractor {
     }
 
     /// The facts of one sentence, appended to `out`; returns the kind of
-    /// its last fact that is not a single project, if any.
+    /// its last fact that is not a single project, if any, and the metric of
+    /// its last count. `count_before` is the metric of the count a sentence
+    /// opening with 其中 divides.
     fn sentence_groups(
         &self,
         text: &str,
         si: usize,
         s: &Sentence,
         story_kind: Option<EventKind>,
+        count_before: Option<Metric>,
         out: &mut Vec<Group>,
-    ) -> Option<EventKind> {
+    ) -> (Option<EventKind>, Option<Metric>) {
         let sentence_text = &text[s.span.start..s.span.end];
         let plan = self.lex.plan_heads.any(sentence_text);
         let commit_at = self.commitment.find(sentence_text).map(|m| s.span.start + m.end());
@@ -197,7 +206,7 @@ impl Extractor {
             .map(|(a, b, c)| (a + s.span.start, b + s.span.start, c))
             .collect();
         let first_new = out.len();
-        let mut last_count_metric: Option<Metric> = None;
+        let mut last_count_metric: Option<Metric> = count_before;
         // the last `A、B分别…` list of the sentence, for a later clause that
         // continues it (`…分别签约项目18个、15个，总投资分别为96亿元、72亿元`)
         let mut listed: Option<Vec<(usize, usize)>> = None;
@@ -323,7 +332,7 @@ impl Extractor {
             }
         }
         merge_amount_clauses(out, first_new);
-        prev_kind
+        (prev_kind, last_count_metric)
     }
 
     /// Whether `q` is a measure, a threshold, or neither, from its context
@@ -687,30 +696,38 @@ impl Extractor {
                 let own = regions.scanned(&own_text);
                 if regions.clause_actor_of(&own, None).is_some() || DEICTIC.iter().any(|d| own_text.contains(d)) {
                     regions.clause_region_of(&own, article)
+                } else if let Some(found) = self.subject_before(text, &sentences[g.sentence], g.first_clause, article) {
+                    // `；湘潭市在佛山举办推介会，共签约项目11个`: a place that
+                    // opens an earlier clause of the sentence is its subject
+                    found
                 } else if i > 0 && groups[i - 1].kind != EventKind::Project && same_period(text, &groups[i - 1], g) {
                     // parts of one statement share their subject, across `；`
                     groups[i - 1].region.clone()
                 } else {
-                    let s = &sentences[g.sentence];
-                    let mut found = None;
-                    for c in s.clauses[..g.first_clause].iter().rev().take(WALK_BACK) {
-                        let ct_text = without_parentheticals(&text[c.start..c.end]);
-                        let ct = regions.scanned(&ct_text);
-                        if DEICTIC.iter().any(|d| ct_text.contains(d)) {
-                            found = regions.clause_region_of(&ct, article);
-                            break;
-                        }
-                        let subject = regions.mentions_of(&ct).first().is_some_and(|m| m.start <= 3);
-                        if subject && regions.clause_actor_of(&ct, None).is_some() {
-                            found = regions.clause_region_of(&ct, article);
-                            break;
-                        }
-                    }
-                    found.or_else(|| regions.clause_region_of(&own, article))
+                    regions.clause_region_of(&own, article)
                 }
             };
             groups[i].region = region;
         }
+    }
+
+    /// The place an earlier clause of the sentence names as its subject
+    /// (or 我市/全省 there), for a clause that names none: `None` when no
+    /// clause within reach does.
+    fn subject_before(&self, text: &str, s: &Sentence, first_clause: usize, article: Option<&Region>) -> Option<Option<Region>> {
+        let regions = &self.regions;
+        for c in s.clauses[..first_clause].iter().rev().take(WALK_BACK) {
+            let ct_text = without_parentheticals(&text[c.start..c.end]);
+            let ct = regions.scanned(&ct_text);
+            if DEICTIC.iter().any(|d| ct_text.contains(d)) {
+                return Some(regions.clause_region_of(&ct, article));
+            }
+            let subject = regions.mentions_of(&ct).first().is_some_and(|m| m.start <= 3);
+            if subject && regions.clause_actor_of(&ct, None).is_some() {
+                return Some(regions.clause_region_of(&ct, article));
+            }
+        }
+        None
     }
 
     fn events(

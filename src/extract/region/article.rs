@@ -21,6 +21,8 @@ const VENUE_BEFORE: &[&str] = &[
 ];
 /// Words after a place that make it the origin of partners, not the actor.
 const PARTNER_AFTER: &[&str] = &["客商", "商会", "籍", "侨", "乡贤", "企业家", "等地", "等城市", "等省", "等国"];
+/// Verbs after 在+place that make the place a project's site, not a venue.
+const PROJECT_SITE_AFTER: &[&str] = &["投资", "建设", "新建", "兴建", "实施", "打造", "布局", "落地", "落户", "开工", "建成", "设立"];
 /// Joiners that continue a list: a place listed after a venue is a venue too.
 const LIST_JOINERS: &[&str] = &["", "、", "和", "及", "与", "以及", ",", "，"];
 /// A dateline or source names the publisher: 扬州日报, 台海网10月11日讯.
@@ -455,7 +457,10 @@ fn roles(text: &str, hits: &[Hit]) -> Vec<Role> {
         let before = &text[..h.byte_start];
         let after = &text[h.byte_end..];
         let place = matches!(h.kind, HitKind::Place(_));
-        let venue = VENUE_BEFORE.iter().any(|w| before.ends_with(w)) || PARTNER_AFTER.iter().any(|w| after.starts_with(w));
+        // 在谷城建设…项目, 在固安县投资10亿元: where a project is built is
+        // where it belongs, though 在 stands before it as before a venue.
+        let located = (before.ends_with('在') || before.ends_with('于')) && PROJECT_SITE_AFTER.iter().any(|w| after.starts_with(w));
+        let venue = !located && (VENUE_BEFORE.iter().any(|w| before.ends_with(w)) || PARTNER_AFTER.iter().any(|w| after.starts_with(w)));
         let listed_after_venue = i > 0
             && out[i - 1] == Role::Elsewhere
             && LIST_JOINERS.contains(&text[hits[i - 1].byte_end..h.byte_start].trim());

@@ -42,6 +42,9 @@ pub enum Cue {
     District,
     /// 全州, 我州, 全盟, 我盟: an autonomous prefecture or a league.
     Prefecture,
+    /// 经开区, 高新区 without a place before them: the zone of the
+    /// article's own division, filed under that division.
+    Zone,
 }
 
 const CUES: &[(&str, Cue)] = &[
@@ -67,6 +70,10 @@ const CUES: &[(&str, Cue)] = &[
     ("我州", Cue::Prefecture),
     ("全盟", Cue::Prefecture),
     ("我盟", Cue::Prefecture),
+    // a zone or the city's own departments, unnamed: the article's city
+    ("经开区", Cue::Zone),
+    ("高新区", Cue::Zone),
+    ("市直", Cue::City),
 ];
 
 /// The division table and a name index over it. Built once, shared read-only.
