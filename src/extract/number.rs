@@ -59,8 +59,8 @@ impl NumberScanner {
                 [0-9]+亿[0-9]+(?:\.[0-9]+)?万
               | [0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?
               | [0-9]+(?:\.[0-9]+)?
-              | [零〇一二两三四五六七八九十百千]+点[零〇一二三四五六七八九]+
-              | [零〇一二两三四五六七八九十百千万亿]+
+              | [零〇一二两三四五六七八九十百千廿卅]+点[零〇一二三四五六七八九]+
+              | [零〇一二两三四五六七八九十百千廿卅万亿]+
             )
             (?P<a1>余|多)?
             (?P<mult>个亿|万亿|千亿|百亿|亿|千万|百万|万)?
@@ -222,6 +222,10 @@ fn chinese_decimal(s: &str) -> Option<f64> {
 /// Value of a Chinese numeral (`三十五`, `一百二十`, `两千`, `一万五千`,
 /// `十二亿`). `None` for runs that are not one number (`一二三`).
 pub fn chinese_value(s: &str) -> Option<f64> {
+    // 廿 and 卅 are twenty and thirty written as one character.
+    if s.contains(['廿', '卅']) {
+        return chinese_value(&s.replace('廿', "二十").replace('卅', "三十"));
+    }
     let mut total: u64 = 0; // completed 亿 sections
     let mut section: u64 = 0; // below 亿, completed 万 part
     let mut group: u64 = 0; // below 万
@@ -257,7 +261,13 @@ pub fn chinese_value(s: &str) -> Option<f64> {
                 if group == 0 && section == 0 && total == 0 {
                     return None;
                 }
-                section = section.checked_add(group.max(1).checked_mul(10_000)?)?;
+                section = if section > 0 && section % 10_000 == 0 && section < 100_000_000 {
+                    // a second 万 multiplies everything before it:
+                    // 六万五千二百五十四万 = 65254 × 10⁴
+                    section.checked_add(group)?.checked_mul(10_000)?
+                } else {
+                    section.checked_add(group.max(1).checked_mul(10_000)?)?
+                };
                 group = 0;
                 last_unit = u64::MAX;
             }
@@ -300,6 +310,10 @@ mod tests {
             ("一二三", None),
             ("九千亿亿亿亿亿亿", None),
             ("十百", None),
+            ("六万五千二百五十四万", Some(652_540_000.0)),
+            ("一万五千万", Some(150_000_000.0)),
+            ("廿三", Some(23.0)),
+            ("一百廿", Some(120.0)),
         ] {
             assert_eq!(chinese_value(s), v, "{s}");
         }

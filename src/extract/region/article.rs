@@ -21,6 +21,19 @@ const VENUE_BEFORE: &[&str] = &[
 ];
 /// Words after a place that make it the origin of partners, not the actor.
 const PARTNER_AFTER: &[&str] = &["客商", "商会", "籍", "侨", "乡贤", "企业家", "等地", "等城市", "等省", "等国"];
+/// Whether a place is followed by where it invests (重庆市在川投资,
+/// 香港对湘实际投资, 浙商来甘投资): it is the investors' origin; the figure
+/// belongs to the place invested in.
+fn invests_elsewhere(after: &str) -> bool {
+    let mut it = after.chars();
+    if !matches!(it.next(), Some('在' | '来' | '对' | '赴')) {
+        return false;
+    }
+    let rest: String = it.take(8).collect();
+    let place_len = rest.chars().take_while(|c| !matches!(c, '投' | '实' | '，' | ',' | '。')).count();
+    (1..=4).contains(&place_len) && rest.chars().skip(place_len).collect::<String>().trim_start_matches("实际").starts_with("投资")
+}
+
 /// Verbs after 在+place that make the place a project's site, not a venue.
 const PROJECT_SITE_AFTER: &[&str] = &["投资", "建设", "新建", "兴建", "实施", "打造", "布局", "落地", "落户", "开工", "建成", "设立"];
 /// Joiners that continue a list: a place listed after a venue is a venue too.
@@ -365,7 +378,7 @@ fn dateline_place(line_before: &str, after: &str) -> Option<bool> {
         return None;
     }
     let head: String = after.chars().take(14).collect();
-    let dated = head.contains('日') && (head.contains('电') || head.contains('讯'));
+    let dated = (head.contains('日') && (head.contains('电') || head.contains('讯'))) || head.starts_with('讯');
     dated.then(|| before.ends_with("本报"))
 }
 
@@ -388,7 +401,7 @@ fn subject_like(before: &str) -> bool {
 
 /// What may stand before a clause's subject: time words and linking adverbs.
 const SUBJECT_OPENERS: &[&str] =
-    &["年", "月", "日", "度", "底", "初", "末", "年内", "以来", "年来", "期间", "其中", "目前", "同时", "此外", "另外", "当天", "今天", "近日", "日前", "据悉", "据了解", "据统计"];
+    &["年", "月", "日", "度", "底", "初", "末", "年内", "以来", "年来", "期间", "其中", "目前", "同时", "此外", "另外", "当天", "今天", "近日", "日前", "据悉", "据了解", "据统计", "东道主"];
 
 /// Byte offset where the header lines end: the lines before the first line
 /// long enough to be a paragraph (site furniture, title, source and date).
@@ -460,7 +473,10 @@ fn roles(text: &str, hits: &[Hit]) -> Vec<Role> {
         // 在谷城建设…项目, 在固安县投资10亿元: where a project is built is
         // where it belongs, though 在 stands before it as before a venue.
         let located = (before.ends_with('在') || before.ends_with('于')) && PROJECT_SITE_AFTER.iter().any(|w| after.starts_with(w));
-        let venue = !located && (VENUE_BEFORE.iter().any(|w| before.ends_with(w)) || PARTNER_AFTER.iter().any(|w| after.starts_with(w)));
+        let venue = !located
+            && (VENUE_BEFORE.iter().any(|w| before.ends_with(w))
+                || PARTNER_AFTER.iter().any(|w| after.starts_with(w))
+                || invests_elsewhere(after));
         let listed_after_venue = i > 0
             && out[i - 1] == Role::Elsewhere
             && LIST_JOINERS.contains(&text[hits[i - 1].byte_end..h.byte_start].trim());

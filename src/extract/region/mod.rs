@@ -76,6 +76,11 @@ const CUES: &[(&str, Cue)] = &[
     ("市直", Cue::City),
 ];
 
+/// Words after 全省/全市 that rank, not speak (增速全省靠前, 全市第一).
+const RANKING_AFTER: &[&str] = &["靠前", "居中", "前列", "之首", "第", "排名", "排位", "领先", "首位", "位次", "居首", "前茅", "同类"];
+/// Words before 全省/全市 that rank (居全省第二, 位列全市前三).
+const RANKING_BEFORE: &[&str] = &["居", "位居", "位列", "列", "排", "占", "为"];
+
 /// The division table and a name index over it. Built once, shared read-only.
 pub struct Divisions {
     regions: Vec<Region>,
@@ -514,8 +519,9 @@ impl Divisions {
         let after = &text[h.byte_end..];
         let before = &text[..h.byte_start];
         if pat.cue.is_some() {
-            // 全市场 is "the whole market"; 日本市场 holds 本市.
-            if after.starts_with('场') || before.ends_with('日') {
+            // 全市场 is "the whole market"; 日本市场 holds 本市; 增速全省靠前,
+            // 居全市第一 rank a place among others, they do not speak for it.
+            if after.starts_with('场') || before.ends_with('日') || RANKING_AFTER.iter().any(|w| after.starts_with(w)) || RANKING_BEFORE.iter().any(|w| before.ends_with(w)) {
                 return None;
             }
             return Some(*h);
