@@ -165,7 +165,7 @@ impl Extractor {
         if groups.iter().all(|g| g.facts.iter().all(|f| f.growth)) {
             return Vec::new();
         }
-        let article_region = self.regions.article_region(meta.title.as_deref().or(doc.title.as_deref()), meta.source.as_deref(), text);
+        let article_region = self.regions.article_region_at(meta.title.as_deref().or(doc.title.as_deref()), meta.source.as_deref(), text, meta.url.as_deref());
         let published = period::publication_date(meta.published_at.as_deref(), text, meta.url.as_deref());
         self.resolve_regions(text, &sentences, &mut groups, article_region.as_ref());
         let groups = dedup(groups);

@@ -149,6 +149,31 @@ impl Divisions {
         self.dominant(&own, &firm, &cues).map(|i| self.regions[i].clone())
     }
 
+    /// Like [`Divisions::article_region`], with the page's url: a host that
+    /// names a division (`huainan.gov.cn`, `cqwulong.cn`) inside the one the
+    /// text settles on narrows it (全市 on 淮南's site is 淮南市), and names
+    /// the article's division when the text names none. Text beats url where
+    /// they disagree, and an article that speaks for its province (全省)
+    /// stays there whatever site carries it.
+    pub fn article_region_at(&self, title: Option<&str>, source: Option<&str>, text: &str, url: Option<&str>) -> Option<Region> {
+        let from_text = self.article_region(title, source, text);
+        let Some(from_host) = url.and_then(|u| self.host_region(u, from_text.as_ref())) else { return from_text };
+        match from_text {
+            None => Some(from_host),
+            Some(t) if t.adcode == from_host.adcode => Some(t),
+            Some(t) => {
+                let provincial = t.level == RegionLevel::Province
+                    && self.city_of(&t).is_none()
+                    && ["全省", "我省", "本省", "全区", "我区"].iter().any(|w| text.contains(w));
+                if self.within(&from_host, &t) && !provincial {
+                    Some(from_host)
+                } else {
+                    Some(t)
+                }
+            }
+        }
+    }
+
     /// Rolls votes up the chain (a county's vote supports its city and
     /// province) and descends from the best province while one child carries
     /// most of the weight, or the 我市/全县 cues say the article speaks from

@@ -8,6 +8,7 @@
 
 mod article;
 mod history;
+mod host;
 mod names;
 
 use std::collections::HashMap;
@@ -95,6 +96,7 @@ pub struct Divisions {
     patterns: Vec<Pattern>,
     pattern_ids: HashMap<String, usize>,
     word_edges: HashMap<&'static str, u32>,
+    host_index: host::HostIndex,
 }
 
 /// One string of the automaton and what it may stand for.
@@ -337,7 +339,12 @@ impl Divisions {
             .build(patterns.iter().map(|p| p.text.as_str()))
             .map_err(|e| ExtractError::Divisions(format!("name index: {e}")))?;
         let word_edges = names::word_edges().collect();
-        Ok(Divisions { regions, province_of, city_of, by_code, automaton, patterns, pattern_ids, word_edges })
+        let host_index = host::HostIndex::new(regions.iter().enumerate().filter(|(_, r)| r.adcode.as_bytes().get(4) != Some(&b'7')).map(|(i, r)| {
+            let mut forms = vec![r.name.clone()];
+            forms.extend(names::variants(&r.name, r.level).into_iter().filter(|v| v.short).map(|v| v.text));
+            (i, forms)
+        }));
+        Ok(Divisions { regions, province_of, city_of, by_code, automaton, patterns, pattern_ids, word_edges, host_index })
     }
 
     /// The division with this 6-digit code.
