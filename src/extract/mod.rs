@@ -434,8 +434,13 @@ impl Extractor {
                 Classified::Fact(Box::new(fact))
             }
             Unit::Count(classifier) => {
-                // `一个个`: reduplication, not a count
+                // `一个个`: reduplication, not a count; `这两个项目`, `每一个`,
+                // `本着开工一个项目`: narrative, not a figure
                 if limit_after || after.starts_with("以内") || after.starts_with('个') {
+                    return Classified::Nothing;
+                }
+                // `“三个500强”企业`: a count that opens a quoted name is part of it
+                if before.ends_with(['这', '那', '每', '该', '此', '“', '"']) || tail_chars(before, 4).contains("本着") {
                     return Classified::Nothing;
                 }
                 // a count that rests on a noun before it must end there:
@@ -496,8 +501,10 @@ impl Extractor {
                                 let per_place = place.chars().count() <= 8 && self.regions.resolve_name(place).is_some();
                                 // `去年签约项目120个，今年增至150个`: the same count, later
                                 let rose_to = ends_here && ["增至", "增加到", "增长到", "提高到", "升至"].iter().any(|w| b.ends_with(w));
+                                // `完成年度目标任务132个的59.09%`: the target the count before is measured against
+                                let task = ends_here && ["目标任务", "目标", "任务"].iter().any(|w| b.ends_with(w));
                                 match last_count_metric {
-                                    Some(m) if b.ends_with("其中") || list_next || per_place || rose_to || (ends_here && verb_only && !delta) => m,
+                                    Some(m) if b.ends_with("其中") || list_next || per_place || rose_to || task || (ends_here && verb_only && !delta) => m,
                                     _ => return Classified::Nothing,
                                 }
                             }
@@ -517,7 +524,7 @@ impl Extractor {
                             return Classified::Nothing; // 每季度一次: a frequency
                         }
                         let around = tail_chars(clause_before, 16);
-                        if self.lex.activity_nouns.any(around) || self.lex.activity_nouns.any(take_chars(after, 6)) {
+                        if self.lex.activity_nouns.any(around) || self.lex.activity_nouns.any(cut_at_number(after, 12)) {
                             Metric::ActivityCount
                         } else {
                             return Classified::Nothing;
@@ -597,8 +604,8 @@ impl Extractor {
         }
         rest.push_str(&s[last..]);
         // `签约项目突破70个`, `项目增至12个`: a threshold crossed is still the count
-        let rest = rest.replace("突破", "").replace("增至", "").replace("达到", "");
-        rest.chars().count() <= 6 && rest.chars().all(|c| "共有达到为占合计总数约近超过逾分别已累计新增均是其中".contains(c) || c.is_whitespace())
+        let rest = rest.replace("突破", "").replace("增至", "").replace("达到", "").replace("数量", "");
+        rest.chars().count() <= 6 && rest.chars().all(|c| "共有达到为占合计总数约近超过逾分别已累计新增均是其中就也还".contains(c) || c.is_whitespace())
     }
 
     /// The kind of a group of facts. Precedence: a target word anywhere in
@@ -1074,6 +1081,11 @@ fn take_chars(s: &str, n: usize) -> &str {
 fn cut_at_number(s: &str, n: usize) -> &str {
     for (k, (i, c)) in s.char_indices().enumerate() {
         if k >= n || c.is_ascii_digit() || number::chinese_value(c.encode_utf8(&mut [0; 4])).is_some() && c != '十' {
+            // `500强企业`, `世界500强`: a rank inside a noun phrase, not the next figure
+            let rank = c.is_ascii_digit() && s[i..].trim_start_matches(|d: char| d.is_ascii_digit()).starts_with('强');
+            if k < n && rank {
+                continue;
+            }
             return &s[..i];
         }
     }
@@ -1134,16 +1146,21 @@ fn is_category_amount(after: &str, before: &str) -> bool {
 /// `的中润高效光伏电池及金刚线切片项目…` after an amount: the project it is
 /// the investment of, and the byte length up to the end of its name.
 fn project_after(after: &str) -> Option<(String, usize)> {
-    let p = after.find("项目")?;
+    let Some(p) = after.find("项目") else { return facility_after(after) };
     let head = &after[..p];
     // linked by 的 (`…亿元的某某项目`), a list comma (`…亿元、年产…项目`)
-    // or a verb of building (`…亿元在该区建设某某项目`)
+    // or a verb of building (`…亿元在该区建设某某项目`), or written right
+    // after the amount (`计划总投资30亿元绿色医药产业园项目`)
     let name_start = if head.starts_with('、') {
         '、'.len_utf8()
     } else if let Some(i) = head.find('的') {
         i + '的'.len_utf8()
+    } else if let Some(i) = BUILD_VERBS.iter().filter_map(|v| head.find(v).map(|i| i + v.len())).min() {
+        i
+    } else if !head.contains(['，', ',', '、', '；', '（', '(', '。']) && specific_project(&after[..p + "项目".len()]) {
+        0
     } else {
-        ["新建", "建设", "打造", "实施", "投建", "兴建"].iter().filter_map(|v| head.find(v).map(|i| i + v.len())).min()?
+        return None;
     };
     let name = &after[name_start..p + "项目".len()];
     if name.chars().count() > 40 {
@@ -1152,6 +1169,32 @@ fn project_after(after: &str) -> Option<(String, usize)> {
     // `占地面积20万平方米的某某项目`: the name is what the last 的 leads to
     let name = name.rfind('的').map_or(name, |i| &name[i + '的'.len_utf8()..]);
     Some((name.replace(['“', '”', '"'], ""), p + "项目".len()))
+}
+
+/// Verbs of building that lead from an amount to what it builds.
+const BUILD_VERBS: [&str; 6] = ["新建", "建设", "打造", "实施", "投建", "兴建"];
+/// Endings of a facility's name, which names a project without 项目.
+const FACILITY_ENDS: &[&str] =
+    &["产业园", "园区", "园", "基地", "中心", "广场", "综合体", "小镇", "新城", "工程", "生产线", "零部件", "厂", "电站", "港"];
+
+/// `…亿元的某某物流园将…`, `…亿元建设某某广场`: a facility named without
+/// 项目 after the amount, and the byte length up to the end of its name.
+fn facility_after(after: &str) -> Option<(String, usize)> {
+    let s = if after.starts_with('的') {
+        '的'.len_utf8()
+    } else {
+        BUILD_VERBS.iter().filter_map(|v| after.find(v).filter(|&i| i <= 6).map(|i| i + v.len())).min()?
+    };
+    let rest = &after[s..];
+    let stop = ["、", "，", ",", "。", "；", "等", "将", "已", "正", "相继", "落户", "的"]
+        .iter()
+        .filter_map(|w| rest.find(w))
+        .min()
+        .unwrap_or(rest.len());
+    let name = &rest[..stop];
+    let n = name.chars().count();
+    ((4..=30).contains(&n) && FACILITY_ENDS.iter().any(|e| name.ends_with(e)) && !name.chars().any(|c| c.is_ascii_digit()))
+        .then(|| (name.replace(['“', '”', '"'], ""), s + stop))
 }
 
 /// Whether a project name names one (`某某冷链物流园项目`), not a kind
@@ -1177,10 +1220,12 @@ fn named_project_before(text: &str, c: Span, ex: &Extractor) -> Option<String> {
         i + before[i..].chars().next().map_or(1, |ch| ch.len_utf8())
     });
     let prev = &before[prev_start..prev_end];
-    if !ex.numbers.scan(prev).is_empty() {
+    let p = prev.rfind("项目")?;
+    // `…整治项目涉及7个行政村，总投资4.6亿元`: a number after the name is
+    // about it; one inside the name or ending the clause is a figure of its own
+    if ex.numbers.scan(prev).iter().any(|q| q.end == prev.len() || q.start < p) {
         return None;
     }
-    let p = prev.rfind("项目")?;
     let head = &prev[..p];
     if head.chars().count() < 4 || GENERIC_PROJECT_HEADS.iter().any(|g| head.ends_with(g)) {
         return None;
@@ -1196,8 +1241,16 @@ fn named_project_before(text: &str, c: Span, ex: &Extractor) -> Option<String> {
 /// investment, in the same clause.
 fn named_project_in(clause_before: &str) -> Option<String> {
     let t = clause_before.trim_end();
-    let t = ["达到", "达", "为", "约", "近", "超过", "超"].iter().find_map(|w| t.strip_suffix(w)).unwrap_or(t);
-    let t = ["总投资额", "投资总额", "总投资", "投资额", "投资"].iter().find_map(|w| t.strip_suffix(w))?;
+    let t = ["高达", "达到", "达", "为", "约", "近", "超过", "超"].iter().find_map(|w| t.strip_suffix(w)).unwrap_or(t);
+    // `某某产业园项目高达20亿元`: the project itself, without an investment word
+    let t = ["总投资额", "投资总额", "总投资", "投资额", "投资", "签约额", "签约金额"]
+        .iter()
+        .find_map(|w| t.strip_suffix(w))
+        .or_else(|| t.ends_with("项目").then_some(t))?;
+    let t = t.strip_prefix("其中").unwrap_or(t);
+    if t.contains("以上") {
+        return None;
+    }
     let t = t.strip_suffix("计划").unwrap_or(t);
     let head = t.strip_suffix("项目")?;
     if head.chars().count() < 4 || GENERIC_PROJECT_HEADS.iter().any(|g| head.ends_with(g)) {

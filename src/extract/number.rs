@@ -81,9 +81,11 @@ impl NumberScanner {
             // `总投资50亿`: an amount without 元, for the caller to accept
             // only next to money words; a bare number without a multiplier
             // is a year, a date, a code.
+            let lead_digit = num.as_str().as_bytes().first().is_some_and(u8::is_ascii_digit);
             let unit_str = match caps.name("unit") {
                 Some(u) => u.as_str(),
-                None if mult_str.is_some() && num.as_str().as_bytes().first().is_some_and(u8::is_ascii_digit) => {
+                // `超千亿`: a Chinese numeral ending in 亿 is money by itself
+                None if (mult_str.is_some() && lead_digit) || (!lead_digit && num.as_str().ends_with('亿')) => {
                     let next = text[whole.end()..].chars().next();
                     if next.is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) && !"的、左以余多".contains(c)) {
                         continue; // `3万人`, `5万吨`
@@ -95,7 +97,8 @@ impl NumberScanner {
             let before = &text[..whole.start()];
             // `第3批`, `第二十九届`: ordinals are not quantities; `数十亿`,
             // `几百个`: vague.
-            if before.ends_with(['第', '数', '几']) || before.ends_with("若干") {
+            // `项目总数19个` is a count, only `数十亿` is vague.
+            if before.ends_with(['第', '几']) || (before.ends_with('数') && !lead_digit) || before.ends_with("若干") {
                 continue;
             }
             // `25 7亿元`: a number split by a stray space is garbled, not 7亿.
