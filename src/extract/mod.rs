@@ -155,10 +155,11 @@ impl Extractor {
         let mut story_kind: Option<EventKind> = None;
         // the metric of the last count, for a sentence that goes on with
         // `其中，甲县3个、乙县4个` after a full stop
-        let mut last_count: Option<Metric> = None;
+        let mut last_count: Option<(Metric, Option<EventKind>)> = None;
         for (si, s) in sentences.iter().enumerate() {
             let opens_subset = text[s.span.start..s.span.end].trim_start().starts_with("其中");
-            let (kind, count) = self.sentence_groups(text, si, s, story_kind, opens_subset.then_some(last_count).flatten(), &mut groups);
+            let subset_of = opens_subset.then_some(last_count).flatten();
+            let (kind, count) = self.sentence_groups(text, si, s, story_kind, subset_of, &mut groups);
             story_kind = kind.or(story_kind);
             last_count = count.or(last_count);
         }
@@ -182,18 +183,19 @@ impl Extractor {
     }
 
     /// The facts of one sentence, appended to `out`; returns the kind of
-    /// its last fact that is not a single project, if any, and the metric of
-    /// its last count. `count_before` is the metric of the count a sentence
-    /// opening with 其中 divides.
+    /// its last fact that is not a single project, if any, and the metric
+    /// and kind of its last count that is not a target. `count_before` is
+    /// that of the count a sentence opening with 其中 divides: its parts
+    /// have its metric and, without cues of their own, its kind.
     fn sentence_groups(
         &self,
         text: &str,
         si: usize,
         s: &Sentence,
         story_kind: Option<EventKind>,
-        count_before: Option<Metric>,
+        count_before: Option<(Metric, Option<EventKind>)>,
         out: &mut Vec<Group>,
-    ) -> (Option<EventKind>, Option<Metric>) {
+    ) -> (Option<EventKind>, Option<(Metric, Option<EventKind>)>) {
         let sentence_text = &text[s.span.start..s.span.end];
         let plan = self.lex.plan_heads.any(sentence_text);
         let commit_at = self.commitment.find(sentence_text).map(|m| s.span.start + m.end());
@@ -206,12 +208,13 @@ impl Extractor {
             .map(|(a, b, c)| (a + s.span.start, b + s.span.start, c))
             .collect();
         let first_new = out.len();
-        let mut last_count_metric: Option<Metric> = count_before;
+        let mut last_count_metric: Option<Metric> = count_before.map(|(m, _)| m);
+        let mut last_count: Option<(Metric, Option<EventKind>)> = None;
         // the last `A、B分别…` list of the sentence, for a later clause that
         // continues it (`…分别签约项目18个、15个，总投资分别为96亿元、72亿元`)
         let mut listed: Option<Vec<(usize, usize)>> = None;
         // kind of the sentence's last fact that is not a single project
-        let mut prev_kind: Option<EventKind> = None;
+        let mut prev_kind: Option<EventKind> = count_before.and_then(|(_, k)| k);
         for (ci, c) in s.clauses.iter().enumerate() {
             let ctext = &text[c.start..c.end];
             let qs: Vec<Quantity> = self
@@ -262,6 +265,8 @@ impl Extractor {
                         f.is_project
                             || f.item.is_some()
                             || g.first().is_some_and(|h| h.growth != f.growth)
+                            // `三场活动共签订了53个合作项目`: the activities and what they signed
+                            || g.iter().all(|h| h.metric == Metric::ActivityCount) != (f.metric == Metric::ActivityCount)
                             || g.iter().any(|h| h.is_project || (h.metric == f.metric && !f.growth))
                     }
                 };
@@ -316,6 +321,11 @@ impl Extractor {
                 if kind != EventKind::Project {
                     prev_kind = Some(kind);
                 }
+                if kind != EventKind::Target {
+                    if let Some(f) = facts.iter().rev().find(|f| f.metric.is_count()) {
+                        last_count = Some((f.metric, Some(kind)));
+                    }
+                }
                 let actor = facts.first().and_then(|f| f.item);
                 out.push(Group {
                     sentence: si,
@@ -332,7 +342,7 @@ impl Extractor {
             }
         }
         merge_amount_clauses(out, first_new);
-        (prev_kind, last_count_metric)
+        (prev_kind, last_count.or(last_count_metric.map(|m| (m, None))))
     }
 
     /// Whether `q` is a measure, a threshold, or neither, from its context
