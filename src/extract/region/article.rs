@@ -18,6 +18,8 @@ use crate::event::{Region, RegionLevel};
 const VENUE_BEFORE: &[&str] = &[
     "来自", "前往", "走进", "飞赴", "抵达", "赶赴", "奔赴", "远赴", "深入", "在", "赴", "到", "与", "同", "于", "至",
     "跟", "从",
+    // the object of a signing or an attraction: a project's or a firm's name (签约北京中信…项目)
+    "签约", "签订", "引进", "招引",
 ];
 /// Words after a place that make it the origin of partners, not the actor.
 const PARTNER_AFTER: &[&str] = &["客商", "商会", "籍", "侨", "乡贤", "企业家", "等地", "等城市", "等省", "等国"];
@@ -123,7 +125,9 @@ impl Divisions {
             let (w, is_firm) = if names_source(line_before) {
                 (W_SOURCE, true)
             } else if dateline == Some(true) {
-                (W_DATELINE, true)
+                // 本报富阳…电: a county paper at home; 本报兰州电 is as often a
+                // provincial paper at its capital's fair
+                (W_DATELINE, self.regions[idx].level == RegionLevel::County)
             } else if dateline == Some(false) {
                 // 新华社兰州7月19日电: where the reporter filed from, often a venue.
                 (W_DATELINE * W_VENUE, false)
@@ -141,6 +145,8 @@ impl Divisions {
                 match role {
                     Role::Actor if opens_clause(line_before) => (base * W_SUBJECT, true),
                     Role::Actor => (base, true),
+                    // “济宁市重点招商项目签约暨合作恳谈会”: the place an event is named after holds it
+                    Role::Named if names_own_event(&text[..h.byte_start], after) => (base, true),
                     Role::Elsewhere | Role::Named => (base * W_VENUE, false),
                 }
             };
@@ -444,8 +450,26 @@ fn header_end(text: &str) -> usize {
 /// Words that end the name of a national or international fair.
 const FAIR_NAMES: &[&str] = &["洽谈会", "博览会", "交易会", "投洽会", "展览会", "贸易会", "商品交易", "经贸会"];
 
+/// Endings of a promotion event's name.
+const OWN_EVENT_ENDS: &[&str] = &["推介会", "恳谈会", "签约会", "说明会", "洽谈会", "对接会", "招商会", "签约仪式", "招商活动", "活动周", "招商周"];
+
+/// Whether a place opens a quoted event name (“济宁市重点招商项目签约暨合作恳谈会”):
+/// a place's own promotion event, which it holds wherever it is held.
+fn names_own_event(before: &str, after: &str) -> bool {
+    if !before.ends_with('“') {
+        return false;
+    }
+    let Some(end) = after.find('”') else { return false };
+    let inside = &after[..end];
+    inside.chars().count() <= 30 && OWN_EVENT_ENDS.iter().any(|e| inside.ends_with(e))
+}
+
 /// Words that end a firm's name.
 const FIRM_TAILS: &[&str] = &["有限公司", "有限责任公司", "股份公司", "集团", "公司", "控股", "股份"];
+/// Trades a firm's short name ends with (三江生物, 联创制药).
+const FIRM_TRADES: &[&str] = &[
+    "生物", "药业", "制药", "科技", "实业", "置业", "电子", "电气", "化工", "食品", "物流", "能源", "新材料", "机械", "重工", "汽车",
+];
 /// Words that cannot sit inside a firm's name between a place and its
 /// suffix: a verb or a joiner means the place and the firm are two things
 /// (铜川与某集团签约, 铜川引进某公司).
@@ -454,6 +478,11 @@ const NOT_IN_FIRM_NAME: &[&str] = &["与", "和", "同", "向", "在", "的", "�
 /// Whether a place opens a firm's name (上海凯波高分子线缆有限公司,
 /// 济南大瓷新材料有限公司): it names the firm, not where the figure belongs.
 fn in_firm_name(after: &str) -> bool {
+    // `三江生物、国瑞药业`: a short firm name, a place and its trade, in a list
+    let trade = FIRM_TRADES.iter().find_map(|t| after.strip_prefix(t));
+    if trade.is_some_and(|rest| rest.is_empty() || rest.starts_with(['、', '，', ',', '等', '与', '和', '）', ')', '”'])) {
+        return true;
+    }
     let run: String = after.chars().take(16).take_while(|c| is_name_char(*c)).collect();
     let Some(end) = FIRM_TAILS.iter().filter_map(|t| run.find(t)).min() else { return false };
     let inner = &run[..end];

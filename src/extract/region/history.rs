@@ -36,8 +36,8 @@ struct Row {
 }
 
 /// Former prefecture- and county-level names whose area now has exactly one
-/// current code, with that code. Names of two characters or fewer (郊区,
-/// 城区) are generic words and left out.
+/// current code, with that code. Names of two characters (郊区, 城区) are
+/// generic words and left out, but for counties (陵县).
 pub(super) fn former_names() -> Result<Vec<FormerName>, ExtractError> {
     let csv_text = HISTORY_CSV.trim_start_matches('\u{feff}');
     let mut by_code: HashMap<String, Vec<Row>> = HashMap::new();
@@ -79,7 +79,8 @@ pub(super) fn former_names() -> Result<Vec<FormerName>, ExtractError> {
     let mut out = BTreeSet::new();
     for rows in by_code.values() {
         for row in rows.iter().filter(|r| !r.in_use) {
-            if row.name.chars().count() <= 2 {
+            // 陵县 (now 陵城区) is a place; 郊区, 城区, 市区 are words
+            if row.name.chars().count() <= 2 && !row.name.ends_with('县') {
                 continue;
             }
             let mut found = BTreeSet::new();

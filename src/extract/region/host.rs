@@ -120,13 +120,16 @@ impl super::Divisions {
                 }
             }
         }
-        // Initials (lzq) only within what is known by now.
+        // Initials (lzq) only within what is known by now, or (qdn for
+        // 黔东南) a prefecture or province that alone has them.
         for l in labels.iter().filter(|l| l.len() >= 3) {
+            let cands = self.host_index.initials.get(*l);
             let scope = found.last().copied().or(ctx);
-            if scope.is_none() {
-                break;
-            }
-            if let Some(i) = self.host_pick(self.host_index.initials.get(*l), scope, &found, false) {
+            let pick = match scope {
+                Some(_) => self.host_pick(cands, scope, &found, false),
+                None => cands.and_then(|c| self.top_unique(c)).filter(|&i| self.regions[i].level != RegionLevel::County),
+            };
+            if let Some(i) = pick {
                 found.push(i);
             }
         }
