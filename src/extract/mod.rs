@@ -701,8 +701,11 @@ impl Extractor {
     fn resolve_regions(&self, text: &str, sentences: &[Sentence], groups: &mut [Group], article: Option<&Region>) {
         for i in 0..groups.len() {
             let g = &groups[i];
-            // an aside in brackets (`南疆（含吐鲁番、哈密）`) names no actor
+            // an aside in brackets (`南疆（含吐鲁番、哈密）`) names no actor,
+            // nor do the names of a list of projects (`开工普定县…电站、
+            // 关岭自治县…风电场等项目80个`)
             let own_text = without_parentheticals(&text[g.start..g.end]);
+            let own_text = self.without_listed_names(&own_text);
             // Each clause is scanned once and resolved with and without the article.
             let regions = &self.regions;
             let actor =
@@ -726,6 +729,21 @@ impl Extractor {
             };
             groups[i].region = region;
         }
+    }
+
+    /// `s` without the items of an `A、B等(N个)项目` list: the places in
+    /// those names are where each project is, not whose count it is. The
+    /// list starts after the last cue word before its first `、`.
+    fn without_listed_names<'s>(&self, s: &'s str) -> std::borrow::Cow<'s, str> {
+        let Some(deng) = s.match_indices('等').map(|(i, _)| i).find(|&i| {
+            let tail = take_chars(&s[i + '等'.len_utf8()..], 8);
+            tail.find("项目").is_some_and(|p| !tail[..p].contains(['、', '，', ',']))
+        }) else {
+            return std::borrow::Cow::Borrowed(s);
+        };
+        let Some(first_item_end) = s[..deng].find('、') else { return std::borrow::Cow::Borrowed(s) };
+        let start = self.lex.cues.find(&s[..first_item_end]).map(|(_, e, _)| e).last().unwrap_or(0);
+        std::borrow::Cow::Owned(format!("{}{}", &s[..start], &s[deng..]))
     }
 
     /// The place an earlier clause of the sentence names as its subject

@@ -310,6 +310,15 @@ impl Divisions {
                 HitKind::Place(i) if art.is_some_and(|a| !self.idx_within(i, a)) && !subject_like(&clause[..h.byte_start]) => {
                     continue
                 }
+                // `贵州航空产业城项目2个` in an 安顺 article: the province opens
+                // a project's name; the project is the article's
+                HitKind::Place(i)
+                    if art.is_some_and(|a| a != i && self.idx_within(a, i))
+                        && h.short
+                        && names_a_thing(&clause[h.byte_end..]) =>
+                {
+                    continue
+                }
                 HitKind::Place(i) => i,
                 HitKind::Cue(c) => match art {
                     Some(a) => self.cue_target(c, a),
@@ -449,6 +458,20 @@ fn header_end(text: &str) -> usize {
 
 /// Words that end the name of a national or international fair.
 const FAIR_NAMES: &[&str] = &["洽谈会", "博览会", "交易会", "投洽会", "展览会", "贸易会", "商品交易", "经贸会"];
+
+/// Heads of a named thing: a project, a park, a firm.
+const THING_HEADS: &[&str] = &["项目", "产业城", "产业园", "园区", "基地", "公司", "集团", "工程", "中心"];
+/// Words that make the run after a place a statement about it, not a name.
+const STATEMENT_WORDS: &[&str] = &["签约", "签订", "新签", "引进", "招引", "开工", "完成", "实现", "共", "累计", "今年", "全年", "全省", "全市", "已", "将", "在"];
+
+/// Whether the words after a place, up to the next punctuation, name a
+/// thing that starts with the place (贵州航空产业城项目) rather than say
+/// what the place did (贵州新签约项目).
+fn names_a_thing(after: &str) -> bool {
+    let run: String = after.chars().take(14).take_while(|c| c.is_alphanumeric()).collect();
+    let Some(head) = THING_HEADS.iter().filter_map(|h| run.find(h)).min() else { return false };
+    head > 0 && !STATEMENT_WORDS.iter().any(|w| run[..head].contains(w))
+}
 
 /// Endings of a promotion event's name.
 const OWN_EVENT_ENDS: &[&str] = &["推介会", "恳谈会", "签约会", "说明会", "洽谈会", "对接会", "招商会", "签约仪式", "招商活动", "活动周", "招商周"];

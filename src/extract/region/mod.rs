@@ -135,6 +135,8 @@ struct Hit {
     byte_start: usize,
     byte_end: usize,
     kind: HitKind,
+    /// Written without its suffix (贵州 for 贵州省).
+    short: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -570,7 +572,11 @@ impl Divisions {
             Some(cue) => HitKind::Cue(cue),
             None => HitKind::Place(self.choose(pat, ctx, false)?),
         };
-        Some(Hit { start: h.start, end: h.end, byte_start: h.byte_start, byte_end: h.byte_end, kind })
+        let short = match kind {
+            HitKind::Place(idx) => pat.cands.iter().any(|c| c.idx == idx && c.short),
+            HitKind::Cue(_) => false,
+        };
+        Some(Hit { start: h.start, end: h.end, byte_start: h.byte_start, byte_end: h.byte_end, kind, short })
     }
 
     /// The policy for a name several divisions share, or that is also a word:
