@@ -73,6 +73,12 @@ impl Divisions {
     /// The article's own region — what 我市/全市/本市/全区/我州 refer to — from
     /// the title, the source, the dateline, or the dominant place in the text.
     pub fn article_region(&self, title: Option<&str>, source: Option<&str>, text: &str) -> Option<Region> {
+        self.article_region_weighed(title, source, text).map(|(r, _)| r)
+    }
+
+    /// The article's region and whether any place in it stands as an actor
+    /// (a region told only by venues, names inside names or origins is weak).
+    fn article_region_weighed(&self, title: Option<&str>, source: Option<&str>, text: &str) -> Option<(Region, bool)> {
         let mut own: BTreeMap<usize, f64> = BTreeMap::new();
         // Votes from a place standing as an actor (not a venue, a partner,
         // a name inside a name or a news agency's dateline): only a division
@@ -152,7 +158,9 @@ impl Divisions {
             };
             vote(idx, w, is_firm);
         }
-        self.dominant(&own, &firm, &cues).map(|i| self.regions[i].clone())
+        let chosen = self.dominant(&own, &firm, &cues)?;
+        let firm_here = firm.iter().any(|(&i, &w)| w > 0.0 && (self.idx_within(i, chosen) || self.idx_within(chosen, i)));
+        Some((self.regions[chosen].clone(), firm_here))
     }
 
     /// Like [`Divisions::article_region`], with the page's url: a host that
@@ -162,11 +170,16 @@ impl Divisions {
     /// they disagree, and an article that speaks for its province (全省)
     /// stays there whatever site carries it.
     pub fn article_region_at(&self, title: Option<&str>, source: Option<&str>, text: &str, url: Option<&str>) -> Option<Region> {
-        let from_text = self.article_region(title, source, text);
+        let weighed = self.article_region_weighed(title, source, text);
+        let weak = weighed.as_ref().is_some_and(|(_, firm)| !firm);
+        let from_text = weighed.map(|(r, _)| r);
         let Some(from_host) = url.and_then(|u| self.host_region(u, from_text.as_ref())) else { return from_text };
         match from_text {
             None => Some(from_host),
             Some(t) if t.adcode == from_host.adcode => Some(t),
+            // a text that names its place only inside names (三江生物) or as
+            // a venue does not outweigh the site's own host
+            Some(_) if weak => Some(from_host),
             Some(t) => {
                 let provincial = t.level == RegionLevel::Province
                     && self.city_of(&t).is_none()
