@@ -103,7 +103,6 @@ const CUES: &[(&str, Cue)] = &[
     ("新增", ATTRACT),
     ("设立", ATTRACT),
     ("达成", ATTRACT),
-    ("意向项目", ATTRACT),
     ("在谈", Cue::Negotiating),
     ("推介", PROMO),
     ("考察", PROMO),

@@ -27,7 +27,7 @@ use chrono::NaiveDate;
 use regex::Regex;
 
 use crate::event::{
-    Approx, ArticleMeta, Event, EventKind, Evidence, Measure, Metric, Qualifiers, Region, Status, Subjects, EVENT_SCHEMA,
+    Approx, ArticleMeta, Event, EventKind, Evidence, Measure, Metric, Qualifiers, Region, RegionLevel, Status, Subjects, EVENT_SCHEMA,
     EXTRACTOR_VERSION,
 };
 use crate::normalize::Normalized;
@@ -87,6 +87,13 @@ const COUNTED_NOUNS: &[&str] = &[
 /// one of these is about the article's region, not about an earlier place.
 const DEICTIC: &[&str] =
     &["全省", "我省", "本省", "全市", "我市", "本市", "全县", "我县", "本县", "全区", "我区", "本区", "全州", "我州", "全盟", "我盟", "全旗", "我旗", "经开区", "高新区", "市直"];
+
+/// Names of national and international expos and fairs, and their
+/// abbreviations (东博会, 兰洽会, 南博会, 厦洽会).
+const EXPO_WORDS: &[&str] = &["博览会", "博会", "洽谈会", "洽会", "交易会", "交会", "投资贸易"];
+/// Words that make the expo itself the subject of a statement.
+/// (`在兰洽会上签约项目60个` is a city signing at the fair: not these.)
+const FAIR_SUBJECTS: &[&str] = &["本届", "本次活动", "本次签约活动", "大会共", "组委会"];
 
 /// One measure before grouping, with what its context said about it.
 #[derive(Debug, Clone)]
@@ -699,6 +706,8 @@ impl Extractor {
     /// the group before it in the sentence, else a place that is the subject
     /// of an earlier clause of the sentence, else the article's region.
     fn resolve_regions(&self, text: &str, sentences: &[Sentence], groups: &mut [Group], article: Option<&Region>) {
+        // an expo (博览会, 东博会, 洽谈会) reported by its host city's name
+        let expo = article.is_some_and(|a| a.level == RegionLevel::City) && EXPO_WORDS.iter().any(|w| text.contains(w));
         for i in 0..groups.len() {
             let g = &groups[i];
             // an aside in brackets (`南疆（含吐鲁番、哈密）`) names no actor,
@@ -720,6 +729,10 @@ impl Extractor {
                     // `；湘潭市在佛山举办推介会，共签约项目11个`: a place that
                     // opens an earlier clause of the sentence is its subject
                     found
+                } else if expo && FAIR_SUBJECTS.iter().any(|w| text[sentences[g.sentence].span.start..g.end].contains(w)) {
+                    // `本届东博会共签约…`, `本次活动共计338个项目`: a national
+                    // expo's totals belong to the province hosting it (events.md §2.4)
+                    article.and_then(|a| regions.province_of(a)).cloned().or_else(|| article.cloned())
                 } else if i > 0 && groups[i - 1].kind != EventKind::Project && same_period(text, &groups[i - 1], g) {
                     // parts of one statement share their subject, across `；`
                     groups[i - 1].region.clone()
