@@ -7,6 +7,7 @@
 //! fixed-size sample. The smallest few hashes double as index anchors: if
 //! A' ⊂ A, every anchor of A that lies in A' is also an anchor of A'.
 
+use crate::normalize::is_han;
 use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -106,9 +107,6 @@ fn fold(text: &str) -> String {
         .collect()
 }
 
-fn is_han(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
-}
 
 fn shingle_hashes(canon: &[char]) -> Vec<u64> {
     let mut buf = [0u8; SHINGLE_CHARS * 4];

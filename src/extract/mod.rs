@@ -21,6 +21,7 @@ pub mod period;
 pub mod region;
 mod subjects;
 
+use crate::normalize::is_han;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
@@ -1071,9 +1072,6 @@ fn without_parentheticals(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-fn is_han(c: char) -> bool {
-    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}')
-}
 
 fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
     while i < text.len() && !text.is_char_boundary(i) {

@@ -15,6 +15,9 @@ mod ruby;
 mod script;
 mod width;
 
+/// Whether a character is a CJK ideograph: the one definition the crate uses.
+pub use width::is_han;
+
 pub use boilerplate::is_dateline;
 pub use script::t2s;
 

@@ -1,6 +1,7 @@
 //! How divisions are written in running text: which short forms a full name
 //! has, and which of those forms are ordinary words that must not count as places.
 
+use crate::normalize::is_han;
 use crate::event::RegionLevel;
 
 /// Ethnic group names that autonomous areas carry between the place name and
@@ -60,9 +61,6 @@ const TITLES_AFTER: &[&str] = &[
     "经理", "董事长", "总经理", "总裁", "教授", "同志", "先生", "女士", "委员", "代表", "记者",
 ];
 
-fn is_han(c: char) -> bool {
-    ('\u{4e00}'..='\u{9fff}').contains(&c)
-}
 
 /// Whether a short name is a given name: a surname (any one character)
 /// right before it and a title before that (院长李卫东) or after it (李卫东院长).
