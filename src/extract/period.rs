@@ -29,7 +29,9 @@ static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
     let explicit = r"(?P<y>(?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3})\s*年(?:度)?";
     let relative = r"(?P<r>今年|本年度|本年|年内|当年|去年|上年度|上年|前年|明年|来年|次年)";
     let now = r"(?P<n>今天|今日|当天|日前|近日|截至目前|目前)";
-    Regex::new(&format!(r"{explicit}(?P<yp>{PART})?|{relative}(?P<rp>{PART}|底|初|末)?|{now}|(?P<p>{PART})"))
+    // `2017中外知名企业四川行`, `2012香港山东周`: a year that opens an event's name
+    let event = r"(?P<ye>(?:19|20)\d{2})[\p{Han}()（）]{1,14}?(?:会|周|行|节|论坛|博览)";
+    Regex::new(&format!(r"{explicit}(?P<yp>{PART})?|{event}|{relative}(?P<rp>{PART}|底|初|末)?|{now}|(?P<p>{PART})"))
         .expect("anchor pattern")
 });
 
@@ -272,7 +274,7 @@ fn scan(s: &str, offset: usize) -> Vec<Found> {
 
 fn found(c: &regex::Captures<'_>, offset: usize) -> Option<Found> {
     let m = c.get(0)?;
-    let kind = if let Some(y) = c.name("y") {
+    let kind = if let Some(y) = c.name("y").or_else(|| c.name("ye")) {
         parse_year(y.as_str()).map(Kind::Explicit)
     } else if let Some(r) = c.name("r") {
         Some(match r.as_str() {
