@@ -187,7 +187,8 @@ impl Extractor {
     /// reports, house prices, sports contracts and 家庭医生签约 have none.
     fn is_promotion(&self, text: &str) -> bool {
         self.lex.anchors.find(text).any(|(_, _, anchor)| anchor)
-            || (text.contains("总投资") && ["签约", "开工", "落地", "落户", "投产"].iter().any(|w| text.contains(w)))
+            || ((text.contains("总投资") || text.contains("投资总额"))
+                && ["签约", "签订", "开工", "落地", "落户", "投产"].iter().any(|w| text.contains(w)))
     }
 
     /// The facts of one sentence, appended to `out`; returns the kind of

@@ -27,7 +27,7 @@ const PART: &str = r"(?:上半年|下半年|全年|年底|年末|年初以来|�
 /// (with its part), or a part alone.
 static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
     let explicit = r"(?P<y>(?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3})\s*年(?:度)?";
-    let relative = r"(?P<r>今年|本年度|本年|年内|当年|去年|上年度|上年|前年|明年|来年|次年)";
+    let relative = r"(?P<r>今年|本年度|本年|年内|当年|本届|去年|上年度|上年|前年|明年|来年|次年)";
     let now = r"(?P<n>今天|今日|当天|日前|近日|截至目前|目前)";
     // `2017中外知名企业四川行`, `2012香港山东周`: a year that opens an event's name
     let event = r"(?P<ye>(?:19|20)\d{2})[\p{Han}()（）]{1,14}?(?:会|周|行|节|论坛|博览)";
@@ -278,7 +278,8 @@ fn found(c: &regex::Captures<'_>, offset: usize) -> Option<Found> {
         parse_year(y.as_str()).map(Kind::Explicit)
     } else if let Some(r) = c.name("r") {
         Some(match r.as_str() {
-            "今年" | "本年度" | "本年" | "年内" => Kind::Relative(0),
+            // 本届 (this edition of a fair) is held the year it is reported
+            "今年" | "本年度" | "本年" | "年内" | "本届" => Kind::Relative(0),
             "去年" | "上年度" | "上年" => Kind::Relative(-1),
             "前年" => Kind::Relative(-2),
             "明年" | "来年" => Kind::Relative(1),

@@ -93,7 +93,10 @@ impl Divisions {
         for (s, w) in [(source, W_SOURCE), (title, W_TITLE)] {
             let Some(s) = s else { continue };
             let hits = self.hits(s, None);
-            for (h, role) in hits.iter().zip(roles(s, &hits)) {
+            for (k, (h, role)) in hits.iter().zip(roles(s, &hits)).enumerate() {
+                if self.chain_parent(&hits, k) {
+                    continue;
+                }
                 if let HitKind::Place(idx) = h.kind {
                     // 铜川在上海举办推介会: the title is about 铜川.
                     match role {
@@ -112,7 +115,7 @@ impl Divisions {
         let mut cues: HashMap<Cue, usize> = HashMap::new();
         // Kept incrementally so that the loop stays linear in the text.
         let (mut line_start, mut scanned) = (0usize, 0usize);
-        for (h, role) in hits.iter().zip(&roles) {
+        for (k, (h, role)) in hits.iter().zip(&roles).enumerate() {
             if let Some(i) = text[scanned..h.byte_start].rfind('\n') {
                 line_start = scanned + i + 1;
             }
@@ -122,6 +125,7 @@ impl Divisions {
                     *cues.entry(c).or_default() += 1;
                     continue;
                 }
+                HitKind::Place(_) if self.chain_parent(&hits, k) => continue,
                 HitKind::Place(idx) => idx,
             };
             let line_before = tail(&text[line_start..h.byte_start], 90);
@@ -183,13 +187,25 @@ impl Divisions {
             Some(t) => {
                 let provincial = t.level == RegionLevel::Province
                     && self.city_of(&t).is_none()
-                    && ["全省", "我省", "本省", "全区", "我区"].iter().any(|w| text.contains(w));
+                    && (["全省", "我省", "本省"].iter().any(|w| text.contains(w))
+                        || (t.name.ends_with("自治区") && ["全区", "我区"].iter().any(|w| text.contains(w))));
                 if self.within(&from_host, &t) && !provincial {
                     Some(from_host)
                 } else {
                     Some(t)
                 }
             }
+        }
+    }
+
+    /// Whether hit `k` only opens a chain (天津市|东丽区, 江苏省|徐州市): its
+    /// child, right after it, names the place and votes for it already;
+    /// a second vote for the parent would hide the child's share.
+    fn chain_parent(&self, hits: &[Hit], k: usize) -> bool {
+        let (Some(h), Some(next)) = (hits.get(k), hits.get(k + 1)) else { return false };
+        match (h.kind, next.kind) {
+            (HitKind::Place(i), HitKind::Place(j)) => next.byte_start == h.byte_end && j != i && self.idx_within(j, i),
+            _ => false,
         }
     }
 
@@ -233,7 +249,18 @@ impl Divisions {
             };
             top(true).or_else(|| if speaks_below { top(false) } else { None })
         };
-        let (p, wp) = best(&|i| self.regions[i].level == RegionLevel::Province)?;
+        // An article that says 我省 speaks for a province it names as an
+        // actor, not for the one it only names as the venue (在湖南长沙开幕).
+        let prov = |i: usize| self.regions[i].level == RegionLevel::Province;
+        let firm_prov = (n(Cue::Province) > 0.0)
+            .then(|| {
+                sup.iter()
+                    .filter(|(&i, _)| prov(i) && has_firm(i))
+                    .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+                    .map(|(&i, &w)| (i, w))
+            })
+            .flatten();
+        let (p, wp) = firm_prov.or_else(|| best(&prov))?;
         let autonomous_region = self.regions[p].name.ends_with("自治区");
         let (n_district_high, n_district_low) =
             if autonomous_region { (n(Cue::District), 0.0) } else { (0.0, n(Cue::District)) };
