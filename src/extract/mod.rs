@@ -96,6 +96,9 @@ const EXPO_WORDS: &[&str] = &["博览会", "博会", "洽谈会", "洽会", "交
 /// (`在兰洽会上签约项目60个` is a city signing at the fair: not these.)
 const FAIR_SUBJECTS: &[&str] = &["本届", "本次活动", "本次签约活动", "大会共", "组委会"];
 
+/// Endings of a money band right before a count (`5亿元以上的有220项`).
+const MONEY_BAND: &[&str] = &["元以上的有", "元以上有", "元以上的共有", "亿以上", "元以上", "元及以上", "元的有", "亿元以上的"];
+
 /// One measure before grouping, with what its context said about it.
 #[derive(Debug, Clone)]
 struct Fact {
@@ -398,7 +401,11 @@ impl Extractor {
                 if after_paren.starts_with("以下") {
                     return Classified::Threshold(format!("{}以下", q.text));
                 }
-                if limit_after || per_place || is_category_amount(after_paren, near_before) {
+                // `其中50亿以上15个`, `5亿元以上的有220项`: a band the count after it falls in
+                let band_of_count = limit.is_some_and(|rest| {
+                    rest.trim_start_matches(['的', '有', '共']).starts_with(|c: char| c.is_ascii_digit())
+                });
+                if limit_after || per_place || band_of_count || is_category_amount(after_paren, near_before) {
                     let scope_end = after.find("项目").map(|i| i + "项目".len()).filter(|i| *i <= 36);
                     let scope = match scope_end {
                         Some(e) => format!("{}{}", q.text, &after[..e]),
@@ -522,8 +529,11 @@ impl Extractor {
                                 let rose_to = ends_here && ["增至", "增加到", "增长到", "提高到", "升至"].iter().any(|w| b.ends_with(w));
                                 // `完成年度目标任务132个的59.09%`: the target the count before is measured against
                                 let task = ends_here && ["目标任务", "目标", "任务"].iter().any(|w| b.ends_with(w));
+                                // `亿元以上的有680项`, `50亿以上15个`: the projects in a money band
+                                let band = ends_here && MONEY_BAND.iter().any(|w| b.ends_with(w));
                                 match last_count_metric {
                                     Some(m) if b.ends_with("其中") || list_next || per_place || rose_to || task || (ends_here && verb_only && !delta) => m,
+                                    _ if band => last_count_metric.unwrap_or(Metric::ProjectCount),
                                     _ => return Classified::Nothing,
                                 }
                             }
@@ -531,7 +541,11 @@ impl Extractor {
                     }
                     Classifier::Firm => {
                         let after_words = cut_at_number(after, 10);
-                        if self.lex.firm_nouns.any(after_words) || self.lex.firm_nouns.any(near_before) {
+                        // `对接企业、政府机构…等1755家`: the firms a list before it names;
+                        // `其中请进来529家`: a share of the firms counted before
+                        let listed = before.trim_end().ends_with('等') && self.lex.firm_nouns.any(clause_before);
+                        let share = last_count_metric == Some(Metric::CompanyCount) && ends_here;
+                        if self.lex.firm_nouns.any(after_words) || self.lex.firm_nouns.any(near_before) || listed || share {
                             Metric::CompanyCount
                         } else {
                             return Classified::Nothing;
