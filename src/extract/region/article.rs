@@ -338,6 +338,9 @@ impl Divisions {
         let art = article.and_then(|r| self.by_code.get(&r.adcode)).copied();
         let hits = self.hits_of(scanned, article);
         let roles = roles(clause, &hits);
+        if let Some(joint) = self.joint_subject(clause, &hits, &roles) {
+            return joint.map(|i| self.regions[i].clone());
+        }
         let mut chosen: Option<(usize, usize)> = None; // (region, byte end of the hit)
         for (h, role) in hits.iter().zip(&roles) {
             if *role != Role::Actor {
@@ -381,6 +384,38 @@ impl Divisions {
             };
         }
         chosen.map(|(i, _)| self.regions[i].clone())
+    }
+
+    /// `济南、青岛…9市共带队招商10次`, `北京、重庆、广东…五省市…`: sibling
+    /// places listed as one subject own the figure together — their common
+    /// city or province, or none (the article's region then) when they
+    /// share neither. `None` when the clause has no such list; a `分别`
+    /// clause gives each its own figure and is left to the caller.
+    fn joint_subject(&self, clause: &str, hits: &[Hit], roles: &[Role]) -> Option<Option<usize>> {
+        if clause.contains("分别") {
+            return None;
+        }
+        let mut list: Vec<usize> = Vec::new();
+        let mut prev_end: Option<usize> = None;
+        for (h, role) in hits.iter().zip(roles) {
+            let HitKind::Place(i) = h.kind else { continue };
+            if *role != Role::Actor {
+                continue;
+            }
+            let joined = prev_end.is_some_and(|e| e <= h.byte_start && ["、", "和", "及", "与"].contains(&clause[e..h.byte_start].trim()));
+            if !list.is_empty() && !joined {
+                break;
+            }
+            list.push(i);
+            prev_end = Some(h.byte_end);
+        }
+        if list.len() < 2 || list.iter().any(|&a| list.iter().any(|&b| a != b && self.idx_within(a, b))) {
+            return None;
+        }
+        let city = self.city_of[list[0]].filter(|&c| list.iter().all(|&i| self.city_of[i] == Some(c)) && c != list[0]);
+        let province = self.province_of[list[0]];
+        let same_province = list.iter().all(|&i| self.province_of[i] == province) && !list.contains(&province);
+        Some(city.or(same_province.then_some(province)))
     }
 
     /// What a cue refers to, given the article's region: 全省 → its
