@@ -146,7 +146,7 @@ impl Extractor {
             numbers: NumberScanner::new().map_err(|e| pat(&e))?,
             lex: Lexicons::new().map_err(|e| pat(&e))?,
             subjects: subjects::SubjectFinder::new().map_err(|e| pat(&e))?,
-            bare_investment: Regex::new(r"^(?:其中)?(?:计划|协议)?(?:总)?投资(?:额|总额)?(?:达到|达|为|约|近|超过|超)?$")
+            bare_investment: Regex::new(r"^(?:其中)?(?:计划|协议)?(?:总)?(?:投资|签约)(?:额|总额|金额|总量|概算|规模)?(?:达到|达|为|约|近|超过|超|高达)?$")
                 .map_err(|e| pat(&e))?,
             places_counted: Regex::new(r"(?:^|[^0-9零〇一二两三四五六七八九十百千万亿])[0-9零〇一二两三四五六七八九十]+个?(?:县市区|地州市|县区|地市|省市|市|县|区)[^场级委政长民直属辖内]")
                 .map_err(|e| pat(&e))?,
