@@ -233,6 +233,48 @@ impl Lexicons {
     }
 }
 
+
+// Word lists the extraction steps read, kept here with the other lexicons.
+
+/// Words before an amount that make it an upper bound of a category.
+pub const UPPER_BOUNDS: [&str; 6] = ["不足", "不到", "低于", "少于", "未满", "未达"];
+
+/// Nouns right after `个` that make it count something other than the
+/// projects or firms named before it: `项目…4个月`, `增长2个百分点`.
+pub const COUNTED_NOUNS: &[&str] = &[
+    "月", "半月", "年", "季度", "星期", "周", "天", "日", "小时", "工作日", "百分点", "方面", "领域", "环节", "阶段", "批", "人",
+    "乡", "镇", "村", "县", "区", "市", "省", "部门", "单位", "园区", "平台", "产业", "行业", "国家", "地区", "城市",
+];
+
+/// Deictic words for the article's own division (我市, 全省): a clause with
+/// one of these is about the article's region, not about an earlier place.
+pub const DEICTIC: &[&str] =
+    &["全省", "我省", "本省", "全市", "我市", "本市", "全县", "我县", "本县", "全区", "我区", "本区", "全州", "我州", "全盟", "我盟", "全旗", "我旗", "经开区", "高新区", "市直"];
+
+/// Names of national and international expos and fairs, and their
+/// abbreviations (东博会, 兰洽会, 南博会, 厦洽会).
+pub const EXPO_WORDS: &[&str] = &["博览会", "博会", "洽谈会", "洽会", "交易会", "交会", "投资贸易"];
+
+/// Words that make the expo itself the subject of a statement.
+/// (`在兰洽会上签约项目60个` is a city signing at the fair: not these.)
+pub const FAIR_SUBJECTS: &[&str] = &["本届", "本次活动", "本次签约活动", "大会共", "组委会"];
+
+/// Endings of a money band right before a count (`5亿元以上的有220项`).
+pub const MONEY_BAND: &[&str] = &["元以上的有", "元以上有", "元以上的共有", "亿以上", "元以上", "元及以上", "元的有", "亿元以上的"];
+
+/// Verbs of building that lead from an amount to what it builds.
+pub const BUILD_VERBS: [&str; 6] = ["新建", "建设", "打造", "实施", "投建", "兴建"];
+
+/// Endings of a facility's name, which names a project without 项目.
+pub const FACILITY_ENDS: &[&str] =
+    &["产业园", "园区", "园", "基地", "中心", "广场", "综合体", "小镇", "新城", "工程", "生产线", "零部件", "厂", "电站", "港"];
+
+/// Generic heads that do not name a project (`签约项目`, `重点项目`).
+pub const GENERIC_PROJECT_HEADS: &[&str] = &[
+    "签约", "重点", "招商", "引资", "重大", "合作", "产业", "投资", "外资", "内资", "工业", "农业", "大", "新", "好", "续建", "新建",
+    "在建", "意向", "储备", "优质", "高新", "这些", "该", "的", "类", "等", "个", "批", "合同", "攻坚",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
