@@ -30,7 +30,9 @@ static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
     let relative = r"(?P<r>今年|本年度|本年|年内|当年|本届|去年|上年度|上年|前年|明年|来年|次年)";
     let now = r"(?P<n>今天|今日|当天|日前|近日|截至目前|目前)";
     // `2017中外知名企业四川行`, `2012香港山东周`: a year that opens an event's name
-    let event = r"(?P<ye>(?:19|20)\d{2})[\p{Han}()（）]{1,14}?(?:会|周|行|节|论坛|博览)";
+    // (`2000万元建设会展中心`, `2019家企业参会` are amounts and counts: the
+    // year must be followed by a name, not a unit)
+    let event = r"(?P<ye>(?:19|20)\d{2})[\p{Han}&&[^万亿千百余多家个项人元名户次场批年月日号]][\p{Han}()（）]{0,13}?(?:会|周|行|节|论坛|博览)";
     Regex::new(&format!(r"{explicit}(?P<yp>{PART})?|{event}|{relative}(?P<rp>{PART}|底|初|末)?|{now}|(?P<p>{PART})"))
         .expect("anchor pattern")
 });
@@ -57,12 +59,17 @@ pub fn url_date(url: &str) -> Option<NaiveDate> {
         None => url,
     };
     let path = &path[path.find('/')?..];
-    URL_DATE.captures_iter(path).find_map(|c| {
-        let y = c[1].parse().ok()?;
-        let m = c[2].parse().ok()?;
-        let d = c.get(3).and_then(|d| d.as_str().parse().ok()).unwrap_or(1);
-        NaiveDate::from_ymd_opt(y, m, d).filter(|date| date.year() >= 1990)
-    })
+    // A match with its day (`t20190523_`) beats a month alone (`/201905/`).
+    let dates: Vec<(NaiveDate, bool)> = URL_DATE
+        .captures_iter(path)
+        .filter_map(|c| {
+            let y = c[1].parse().ok()?;
+            let m = c[2].parse().ok()?;
+            let day = c.get(3).and_then(|d| d.as_str().parse().ok());
+            NaiveDate::from_ymd_opt(y, m, day.unwrap_or(1)).filter(|date| date.year() >= 1990).map(|d| (d, day.is_some()))
+        })
+        .collect();
+    dates.iter().find(|(_, has_day)| *has_day).or(dates.first()).map(|(d, _)| *d)
 }
 
 /// Year, month and optional day at the start of a path segment or after `t`/`_`.
@@ -374,7 +381,7 @@ mod url_tests {
         let cases: &[(&str, Option<(i32, u32, u32)>)] = &[
             ("http://www.scspc.gov.cn/html/zhyw_11/2010/0719/55208.html", Some((2010, 7, 19))),
             ("https://lzq.gov.cn/news/show/20211029101020905.html", Some((2021, 10, 29))),
-            ("http://www.example.gov.cn/art/201905/t20190523_123.html", Some((2019, 5, 1))),
+            ("http://www.example.gov.cn/art/201905/t20190523_123.html", Some((2019, 5, 23))),
             ("http://news.example.com/2019-05/23/content_1.htm", Some((2019, 5, 23))),
             ("http://net.cfenews.com/net/2022/1101/58077.html", Some((2022, 11, 1))),
             ("https://jkq.huainan.gov.cn/tzzs/zsqk/91814158.html", None),

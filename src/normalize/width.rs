@@ -38,7 +38,8 @@ pub fn tidy_lines(s: &str) -> String {
     for line in s.lines() {
         let mut pending_space = false;
         let first = line.trim_start().chars().next();
-        if out.ends_with('\n') && out[..out.len() - 1].ends_with(|c: char| c.is_ascii_digit()) && first.is_some_and(|c| FIGURE_UNITS.contains(&c)) {
+        // across lines only the units that begin no word (亿元, 万元, %): 项目, 年初, 个人 do
+        if out.ends_with('\n') && out[..out.len() - 1].ends_with(|c: char| c.is_ascii_digit()) && first.is_some_and(|c| matches!(c, '亿' | '万' | '元' | '%')) {
             out.pop();
         }
         let start = out.len();

@@ -406,6 +406,10 @@ impl Divisions {
             if !list.is_empty() && !joined {
                 break;
             }
+            // a list after a verb (吸引深圳、广州企业) names origins or objects
+            if list.is_empty() && !subject_like(&clause[..h.byte_start]) {
+                return None;
+            }
             list.push(i);
             prev_end = Some(h.byte_end);
         }
@@ -557,8 +561,9 @@ fn names_own_event(before: &str, after: &str) -> bool {
     if !before.ends_with('“') {
         return false;
     }
-    let Some(end) = after.find('”') else { return false };
-    let inside = &after[..end];
+    let head: String = after.chars().take(32).collect();
+    let Some(end) = head.find('”') else { return false };
+    let inside = &head[..end];
     inside.chars().count() <= 30 && OWN_EVENT_ENDS.iter().any(|e| inside.ends_with(e))
 }
 

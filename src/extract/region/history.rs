@@ -117,7 +117,8 @@ fn successors_now(by_code: &HashMap<String, Vec<Row>>, row: &Row, found: &mut BT
     }
     // A changed division that kept its code (襄樊市 → 襄阳市, 420600): its
     // successor list names only the parts split off over the years.
-    if row.changed {
+    let kept_whole = row.successors.iter().filter(|(_, y)| y.is_none()).all(|(c, _)| *c == row.code);
+    if row.changed && kept_whole {
         if let Some(next) = row_at(by_code, &row.code, until) {
             return successors_now(by_code, next, found, depth + 1);
         }

@@ -96,7 +96,8 @@ impl super::Divisions {
         let host = host(url)?;
         let labels: Vec<&str> = host
             .split(['.', '-'])
-            .filter(|l| !l.is_empty() && !GENERIC_LABELS.contains(l) && l.bytes().all(|b| b.is_ascii_lowercase()))
+            // a place's pinyin is short; a long label is an id (and each costs its length squared below)
+            .filter(|l| !l.is_empty() && l.len() <= 30 && !GENERIC_LABELS.contains(l) && l.bytes().all(|b| b.is_ascii_lowercase()))
             .collect();
         let ctx = within.and_then(|r| self.by_code.get(&r.adcode)).copied();
         let mut found: Vec<usize> = Vec::new();

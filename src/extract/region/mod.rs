@@ -78,9 +78,9 @@ const CUES: &[(&str, Cue)] = &[
 ];
 
 /// Words after 全省/全市 that rank, not speak (增速全省靠前, 全市第一).
-const RANKING_AFTER: &[&str] = &["靠前", "居中", "前列", "之首", "第", "排名", "排位", "领先", "首位", "位次", "居首", "前茅", "同类"];
+const RANKING_AFTER: &[&str] = &["靠前", "居中", "前列", "之首", "排名", "排位", "领先", "首位", "位次", "居首", "前茅", "同类", "第一", "第二", "第三"];
 /// Words before 全省/全市 that rank (居全省第二, 位列全市前三).
-const RANKING_BEFORE: &[&str] = &["居", "位居", "位列", "列", "排", "占", "为"];
+const RANKING_BEFORE: &[&str] = &["居", "位居", "位列", "列", "排名", "排在", "占"];
 
 /// The division table and a name index over it. Built once, shared read-only.
 pub struct Divisions {
@@ -530,7 +530,7 @@ impl Divisions {
         if pat.cue.is_some() {
             // 全市场 is "the whole market"; 日本市场 holds 本市; 增速全省靠前,
             // 居全市第一 rank a place among others, they do not speak for it.
-            if after.starts_with('场') || before.ends_with('日') || RANKING_AFTER.iter().any(|w| after.starts_with(w)) || RANKING_BEFORE.iter().any(|w| before.ends_with(w)) {
+            if after.starts_with('场') || before.ends_with('日') || (RANKING_AFTER.iter().any(|w| after.starts_with(w)) && !["第一季度", "第二季度", "第三季度", "第一批", "第二批", "第三批"].iter().any(|w| after.starts_with(w))) || RANKING_BEFORE.iter().any(|w| before.ends_with(w)) {
                 return None;
             }
             return Some(*h);
