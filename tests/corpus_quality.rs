@@ -49,8 +49,8 @@ const FLOORS: &[Floors] = &[
     // strict 0.877, full 0.857, value 0.967, region 0.9502, relevance 1.000 (first sight, before any of
     // dev3's errors were read: strict 0.841, full 0.769, value 0.950, region 0.9293, relevance 0.988)
     Floors { corpus: "dev3", strict_f1: 0.86, full_f1: 0.84, value_f1: 0.95, region_accuracy: 0.93, relevance_f1: 0.98 },
-    // strict 0.791, full 0.620, value 0.946, region 0.8663, relevance 0.988
-    Floors { corpus: "dev4", strict_f1: 0.77, full_f1: 0.60, value_f1: 0.93, region_accuracy: 0.85, relevance_f1: 0.97 },
+    // strict 0.791, full 0.649, value 0.946, region 0.8663, relevance 0.988
+    Floors { corpus: "dev4", strict_f1: 0.77, full_f1: 0.63, value_f1: 0.93, region_accuracy: 0.85, relevance_f1: 0.97 },
 ];
 
 /// Errors `score.py` lists under the figures (shown when a test fails).
