@@ -115,14 +115,13 @@ impl NumberScanner {
                 }
             }
             let digits = num.as_str();
-            let is_arabic = digits.as_bytes().first().is_some_and(u8::is_ascii_digit);
             let base = if let Some((yi, wan)) = digits.strip_suffix('万').and_then(|d| d.split_once('亿')) {
                 // `1亿5000万元`
                 match (yi.parse::<f64>(), wan.parse::<f64>()) {
                     (Ok(a), Ok(b)) => a * 1e8 + b * 1e4,
                     _ => continue,
                 }
-            } else if is_arabic {
+            } else if lead_digit {
                 match digits.replace(',', "").parse::<f64>() {
                     Ok(v) => v,
                     Err(_) => continue,

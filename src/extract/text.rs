@@ -74,6 +74,13 @@ pub(super) fn take_chars(s: &str, n: usize) -> &str {
     }
 }
 
+/// The first `n` characters of `s` or fewer, cut before the first that
+/// fails `keep`: the run of a name or a phrase after a match, without copying it.
+pub(super) fn head_while(s: &str, n: usize, keep: impl Fn(char) -> bool) -> &str {
+    let head = take_chars(s, n);
+    &head[..head.find(|c: char| !keep(c)).unwrap_or(head.len())]
+}
+
 /// The first `n` characters of `s`, stopping before any digit or quote:
 /// the words right after a count belong to it only up to the next number.
 pub(super) fn cut_at_number(s: &str, n: usize) -> &str {

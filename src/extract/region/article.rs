@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{Cue, Divisions, Hit, HitKind, Scanned};
+use crate::extract::text::{head_while, take_chars};
 use crate::event::{Region, RegionLevel};
 
 /// Words before a place that make it a venue, a destination or a partner
@@ -27,13 +28,10 @@ const PARTNER_AFTER: &[&str] = &["客商", "商会", "籍", "侨", "乡贤", "�
 /// 香港对湘实际投资, 浙商来甘投资): it is the investors' origin; the figure
 /// belongs to the place invested in.
 fn invests_elsewhere(after: &str) -> bool {
-    let mut it = after.chars();
-    if !matches!(it.next(), Some('在' | '来' | '对' | '赴')) {
-        return false;
-    }
-    let rest: String = it.take(8).collect();
-    let place_len = rest.chars().take_while(|c| !matches!(c, '投' | '实' | '，' | ',' | '。')).count();
-    (1..=4).contains(&place_len) && rest.chars().skip(place_len).collect::<String>().trim_start_matches("实际").starts_with("投资")
+    let Some(rest) = after.strip_prefix(['在', '来', '对', '赴']) else { return false };
+    let rest = take_chars(rest, 8);
+    let place = head_while(rest, 8, |c| !matches!(c, '投' | '实' | '，' | ',' | '。'));
+    (1..=4).contains(&place.chars().count()) && rest[place.len()..].trim_start_matches("实际").starts_with("投资")
 }
 
 /// Verbs after 在+place that make the place a project's site, not a venue.
@@ -496,7 +494,7 @@ fn dateline_place(line_before: &str, after: &str) -> Option<bool> {
     if before.chars().count() > 12 || !before.ends_with(['社', '网', '报', '台']) {
         return None;
     }
-    let head: String = after.chars().take(14).collect();
+    let head = take_chars(after, 14);
     let dated = (head.contains('日') && (head.contains('电') || head.contains('讯'))) || head.starts_with('讯');
     dated.then(|| before.ends_with("本报"))
 }
@@ -547,7 +545,7 @@ const STATEMENT_WORDS: &[&str] = &["签约", "签订", "新签", "引进", "招�
 /// thing that starts with the place (贵州航空产业城项目) rather than say
 /// what the place did (贵州新签约项目).
 fn names_a_thing(after: &str) -> bool {
-    let run: String = after.chars().take(14).take_while(|c| c.is_alphanumeric()).collect();
+    let run = head_while(after, 14, char::is_alphanumeric);
     let Some(head) = THING_HEADS.iter().filter_map(|h| run.find(h)).min() else { return false };
     head > 0 && !STATEMENT_WORDS.iter().any(|w| run[..head].contains(w))
 }
@@ -561,7 +559,7 @@ fn names_own_event(before: &str, after: &str) -> bool {
     if !before.ends_with('“') {
         return false;
     }
-    let head: String = after.chars().take(32).collect();
+    let head = take_chars(after, 32);
     let Some(end) = head.find('”') else { return false };
     let inside = &head[..end];
     inside.chars().count() <= 30 && OWN_EVENT_ENDS.iter().any(|e| inside.ends_with(e))
@@ -586,7 +584,7 @@ fn in_firm_name(after: &str) -> bool {
     if trade.is_some_and(|rest| rest.is_empty() || rest.starts_with(['、', '，', ',', '等', '与', '和', '）', ')', '”'])) {
         return true;
     }
-    let run: String = after.chars().take(16).take_while(|c| is_name_char(*c)).collect();
+    let run = head_while(after, 16, is_name_char);
     let Some(end) = FIRM_TAILS.iter().filter_map(|t| run.find(t)).min() else { return false };
     let inner = &run[..end];
     !NOT_IN_FIRM_NAME.iter().any(|w| inner.contains(w))
@@ -604,7 +602,7 @@ fn in_fair_name(before: &str, after: &str) -> bool {
     if !before.ends_with("中国") {
         return false;
     }
-    let rest: String = after.chars().take(14).take_while(|c| !matches!(c, '，' | ',' | '。' | '；' | ';' | '\n')).collect();
+    let rest = head_while(after, 14, |c| !matches!(c, '，' | ',' | '。' | '；' | ';' | '\n'));
     FAIR_NAMES.iter().any(|f| rest.contains(f))
 }
 
